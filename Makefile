@@ -48,6 +48,12 @@ fuzz: native java-test $(CP_FILE)
 
 test: native native-test java-test fuzz-short
 
+# JMH micro-benchmarks (java/src/test/java/io/jsocklnd/bench); BENCH=regex selects, e.g. BENCH=ZcCookie.
+BENCH ?= io.jsocklnd.bench
+bench: native $(CP_FILE)
+	$(MVN) $(MVN_FLAGS) -f java/pom.xml test-compile
+	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) org.openjdk.jmh.Main -prof gc $(BENCH)
+
 demo:
 	@echo "make demo arrives with the LNet API issue (three nodes, 1 GiB each, ZC-ACK statistics)."
 	@echo "Until then there is no demo to run; 'make test' exercises what exists."
