@@ -350,32 +350,12 @@ class CaptureVectorsTest
 
     private String reencodeHello(final HelloFlyweight in)
     {
-        final HelloFlyweight hello = new HelloFlyweight()
-            .wrapForEncode(out, 0, out.capacity(), in.version(), in.byteOrder())
-            .srcNid(in.srcNid())
-            .dstNid(in.dstNid())
-            .srcPid(in.srcPid())
-            .dstPid(in.dstPid())
-            .srcIncarnation(in.srcIncarnation())
-            .dstIncarnation(in.dstIncarnation())
-            .ctype(in.ctype())
-            .nips(in.nips());
-        for (int i = 0; i < in.nips(); i++)
-        {
-            hello.ip(i, in.ip(i));
-        }
-        return hex(out, 0, hello.length());
+        return hex(out, 0, Reencode.hello(in, out, 0));
     }
 
     private String reencodeLnet(final KsockMsgFlyweight ksock, final LnetHeaderFlyweight in)
     {
-        new KsockMsgFlyweight()
-            .wrapForEncode(out, 0, 24, ksock.byteOrder(), ksock.type())
-            .csum(ksock.csum())
-            .zcCookie0(ksock.zcCookie0())
-            .zcCookie1(ksock.zcCookie1());
-        final LnetHeaderFlyweight header = new LnetHeaderFlyweight().wrapForEncode(out, 24, 72, in.type());
-        LnetCodecs.copyFields(in, header);
-        return hex(out, 0, 24 + header.length());
+        final int n = Reencode.ksock(ksock, out, 0);
+        return hex(out, 0, n + Reencode.lnet(in, out, n));
     }
 }
