@@ -297,7 +297,7 @@ public final class LargeNid implements Comparable<LargeNid>
 
     /**
      * Parses NID text: {@code a.b.c.d@tcpN}, an IPv6 literal {@code 2001:db8::1@tcp}, {@code N@lo},
-     * {@code hex[:hex...]@<type:num>}, {@code <?>}.
+     * {@code hex[:hex...]@<type:num>} (type below 255: {@code nid_type} is one byte), {@code <?>}.
      *
      * @param text NID text.
      * @return the NID.
@@ -321,6 +321,10 @@ public final class LargeNid implements Comparable<LargeNid>
         }
         final int lnd = Nid.netType(net);
         final int num = Nid.netNumOfNet(net);
+        if (lnd >= LNET_NID_TYPE_ANY)
+        {
+            throw Nid.badText("bad lnet nid", text);
+        }
         final boolean unnamed = Nid.bracketed(text, at);
         if (unnamed)
         {

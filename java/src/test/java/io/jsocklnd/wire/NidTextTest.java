@@ -158,6 +158,9 @@ class NidTextTest
         assertEquals("a:b:c@<7:3>", nid.toString());
         assertEquals(nid, LargeNid.parse("a:b:c@<7:3>"));
         assertThrows(IllegalArgumentException.class, () -> LargeNid.parse("1:2:3:4:5@<7:3>"));
+        assertThrows(IllegalArgumentException.class, () -> LargeNid.parse("1@<255:0>"));
+        assertThrows(IllegalArgumentException.class, () -> LargeNid.parse("1@<300:0>"));
+        assertEquals(Nid.make(300, 0, 1), Nid.parse("1@<300:0>"));
     }
 
     @Test
