@@ -414,6 +414,41 @@ public abstract class LnetHeader<T extends LnetHeader<T>>
     }
 
     /**
+     * @return {@code hello.incarnation} (a V1 hello's header; {@link #wrap} refuses HELLO, so this reads a header
+     * wrapped for encoding or a V1 hello seen through {@link HelloFlyweight}'s layout).
+     */
+    public long helloIncarnation()
+    {
+        return getLong(msgOffset + HELLO_INCARNATION_OFFSET);
+    }
+
+    /**
+     * @param incarnation {@code hello.incarnation}.
+     * @return this.
+     */
+    public T helloIncarnation(final long incarnation)
+    {
+        return putLong(msgOffset + HELLO_INCARNATION_OFFSET, incarnation);
+    }
+
+    /**
+     * @return {@code hello.type}: the connection type of a V1 hello.
+     */
+    public int helloType()
+    {
+        return getInt(msgOffset + HELLO_TYPE_OFFSET);
+    }
+
+    /**
+     * @param type {@code hello.type}.
+     * @return this.
+     */
+    public T helloType(final int type)
+    {
+        return putInt(msgOffset + HELLO_TYPE_OFFSET, type);
+    }
+
+    /**
      * @return the offset of {@code dest_nid} in the wrapped buffer.
      */
     public int offset()

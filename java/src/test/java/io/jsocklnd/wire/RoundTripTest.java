@@ -232,6 +232,27 @@ class RoundTripTest
     }
 
     @Test
+    void shouldLayV1HelloOverTheNid4HeaderUnion()
+    {
+        final Random r = random("v1-union");
+        for (int i = 0; i < ROUNDS; i++)
+        {
+            final long src = randomNid4(r);
+            final long incarnation = r.nextLong();
+            final int ctype = r.nextInt(4);
+            final int pid = r.nextInt();
+            new HelloFlyweight().wrapForEncode(a, 0, 72, KSOCK_PROTO_V1, ByteOrder.BIG_ENDIAN)
+                .srcNid(src).srcPid(pid).srcIncarnation(incarnation).ctype(ctype);
+            b.setMemory(0, 72, (byte)0);
+            new LnetHeaderFlyweight().wrapForEncode(b, 0, 72, WireConstants.LNET_MSG_HELLO)
+                .srcNid(src).srcPid(pid).helloIncarnation(incarnation).helloType(ctype);
+            b.putInt(0, LNET_PROTO_TCP_MAGIC, ByteOrder.LITTLE_ENDIAN);
+            b.putShort(4, (short)1, ByteOrder.LITTLE_ENDIAN);
+            assertTrue(sameBytes(a, b, 72), ctx(i));
+        }
+    }
+
+    @Test
     void shouldDecodeThenEncodeRandomValidHelloBytes()
     {
         final Random r = random("hello-bytes");
