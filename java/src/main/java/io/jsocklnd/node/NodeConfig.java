@@ -1,0 +1,434 @@
+package io.jsocklnd.node;
+
+import io.jsocklnd.proto.Protocols;
+import io.jsocklnd.wire.Nid;
+import io.jsocklnd.wire.WireConstants;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Settings of one node; names follow the ksocklnd and LNet module parameters where one exists.
+ * Mutable until the node starts.
+ */
+public final class NodeConfig
+{
+    /**
+     * How the node's agents get threads.
+     */
+    public enum ThreadingMode
+    {
+        /** A thread for the conductor and one for the IO agent. */
+        DEDICATED,
+        /** One thread runs both agents. */
+        SHARED,
+        /** No thread: the caller drives {@link Node#doWork()}, for deterministic tests. */
+        INVOKER
+    }
+
+    /**
+     * Which source ports the acceptor admits ({@code accept}).
+     */
+    public enum AcceptMode
+    {
+        /** Only privileged source ports (512..1023). */
+        SECURE,
+        /** Any source port. */
+        ALL,
+        /** No acceptor. */
+        NONE
+    }
+
+    private long nid = Nid.parse("127.0.0.1@tcp");
+    private int pid = WireConstants.LNET_PID_LUSTRE;
+    private int port = WireConstants.LNET_ACCEPT_PORT;
+    private AcceptMode acceptMode = AcceptMode.SECURE;
+    private boolean privilegedSourcePort = true;
+    private int protocolVersion = Protocols.NEWEST;
+    private int connsPerPeer = 1;
+    private int minBulk = 1024;
+    private long sockTimeoutNs = TimeUnit.SECONDS.toNanos(50);
+    private long acceptTimeoutNs = TimeUnit.SECONDS.toNanos(5);
+    private long keepaliveNs = TimeUnit.SECONDS.toNanos(30);
+    private long minReconnectNs = TimeUnit.SECONDS.toNanos(1);
+    private long maxReconnectNs = TimeUnit.SECONDS.toNanos(60);
+    private int txBufferSize;
+    private int rxBufferSize;
+    private boolean nagle;
+    private ThreadingMode threadingMode = ThreadingMode.DEDICATED;
+    private boolean busySpin;
+    private int sendRingCapacity = 1 << 20;
+    private int completionRingCapacity = 1 << 20;
+    private long incarnation = System.currentTimeMillis() * 1_000_000L;
+
+    /**
+     * This node's NID ({@code a.b.c.d@tcpN}); its IP is where the node listens and connects from.
+     *
+     * @param text the NID in text form.
+     * @return this.
+     */
+    public NodeConfig nid(final String text)
+    {
+        nid = Nid.parse(text);
+        return this;
+    }
+
+    /**
+     * @return the NID as nid4.
+     */
+    public long nid()
+    {
+        return nid;
+    }
+
+    /**
+     * @param pid the LNet PID of this node (12345 by default, never {@code LNET_PID_ANY}).
+     * @return this.
+     */
+    public NodeConfig pid(final int pid)
+    {
+        if (pid == WireConstants.LNET_PID_ANY)
+        {
+            throw new IllegalArgumentException("pid must not be LNET_PID_ANY");
+        }
+        this.pid = pid;
+        return this;
+    }
+
+    /**
+     * @return the LNet PID.
+     */
+    public int pid()
+    {
+        return pid;
+    }
+
+    /**
+     * @param port acceptor port to listen on and connect to ({@code accept_port}, 988).
+     * @return this.
+     */
+    public NodeConfig port(final int port)
+    {
+        this.port = port;
+        return this;
+    }
+
+    /**
+     * @return the acceptor port.
+     */
+    public int port()
+    {
+        return port;
+    }
+
+    /**
+     * @param acceptMode which source ports the acceptor admits ({@code accept}).
+     * @return this.
+     */
+    public NodeConfig acceptMode(final AcceptMode acceptMode)
+    {
+        this.acceptMode = acceptMode;
+        return this;
+    }
+
+    /**
+     * @return the accept mode.
+     */
+    public AcceptMode acceptMode()
+    {
+        return acceptMode;
+    }
+
+    /**
+     * @param privileged whether active connections bind a source port in 1023..512 (needs root).
+     * @return this.
+     */
+    public NodeConfig privilegedSourcePort(final boolean privileged)
+    {
+        this.privilegedSourcePort = privileged;
+        return this;
+    }
+
+    /**
+     * @return whether a privileged source port is bound.
+     */
+    public boolean privilegedSourcePort()
+    {
+        return privilegedSourcePort;
+    }
+
+    /**
+     * @param version newest hello version to offer (3, or 2 to behave as a V2 node).
+     * @return this.
+     */
+    public NodeConfig protocolVersion(final int version)
+    {
+        if (Protocols.forVersion(version) == null)
+        {
+            throw new IllegalArgumentException("unsupported protocol version: version=" + version);
+        }
+        this.protocolVersion = version;
+        return this;
+    }
+
+    /**
+     * @return the newest version offered.
+     */
+    public int protocolVersion()
+    {
+        return protocolVersion;
+    }
+
+    /**
+     * @param n BULK_IN and BULK_OUT connections per peer ({@code conns_per_peer}).
+     * @return this.
+     */
+    public NodeConfig connsPerPeer(final int n)
+    {
+        if (n < 1 || n > 127)
+        {
+            throw new IllegalArgumentException("conns_per_peer out of range: value=" + n);
+        }
+        this.connsPerPeer = n;
+        return this;
+    }
+
+    /**
+     * @return conns_per_peer.
+     */
+    public int connsPerPeer()
+    {
+        return connsPerPeer;
+    }
+
+    /**
+     * @param bytes size (headers included) from which a message prefers a bulk connection ({@code min_bulk}).
+     * @return this.
+     */
+    public NodeConfig minBulk(final int bytes)
+    {
+        this.minBulk = bytes;
+        return this;
+    }
+
+    /**
+     * @return min_bulk.
+     */
+    public int minBulk()
+    {
+        return minBulk;
+    }
+
+    /**
+     * @param timeout dead socket, stuck message and ZC-ACK timeout ({@code sock_timeout}).
+     * @param unit    its unit.
+     * @return this.
+     */
+    public NodeConfig sockTimeout(final long timeout, final TimeUnit unit)
+    {
+        this.sockTimeoutNs = unit.toNanos(timeout);
+        return this;
+    }
+
+    /**
+     * @return sock_timeout in ns.
+     */
+    public long sockTimeoutNs()
+    {
+        return sockTimeoutNs;
+    }
+
+    /**
+     * @param timeout time allowed for the acceptor request and hello ({@code accept_timeout}).
+     * @param unit    its unit.
+     * @return this.
+     */
+    public NodeConfig acceptTimeout(final long timeout, final TimeUnit unit)
+    {
+        this.acceptTimeoutNs = unit.toNanos(timeout);
+        return this;
+    }
+
+    /**
+     * @return accept_timeout in ns.
+     */
+    public long acceptTimeoutNs()
+    {
+        return acceptTimeoutNs;
+    }
+
+    /**
+     * @param idle idle time after which a V3 keepalive NOOP is sent ({@code keepalive}); 0 disables.
+     * @param unit its unit.
+     * @return this.
+     */
+    public NodeConfig keepalive(final long idle, final TimeUnit unit)
+    {
+        this.keepaliveNs = unit.toNanos(idle);
+        return this;
+    }
+
+    /**
+     * @return keepalive in ns.
+     */
+    public long keepaliveNs()
+    {
+        return keepaliveNs;
+    }
+
+    /**
+     * @param min first reconnect delay ({@code min_reconnectms}).
+     * @param max largest reconnect delay ({@code max_reconnectms}).
+     * @param unit their unit.
+     * @return this.
+     */
+    public NodeConfig reconnect(final long min, final long max, final TimeUnit unit)
+    {
+        this.minReconnectNs = unit.toNanos(min);
+        this.maxReconnectNs = unit.toNanos(max);
+        return this;
+    }
+
+    /**
+     * @return min_reconnectms in ns.
+     */
+    public long minReconnectNs()
+    {
+        return minReconnectNs;
+    }
+
+    /**
+     * @return max_reconnectms in ns.
+     */
+    public long maxReconnectNs()
+    {
+        return maxReconnectNs;
+    }
+
+    /**
+     * @param tx SO_SNDBUF ({@code tx_buffer_size}, 0 = system default).
+     * @param rx SO_RCVBUF ({@code rx_buffer_size}, 0 = system default).
+     * @return this.
+     */
+    public NodeConfig bufferSizes(final int tx, final int rx)
+    {
+        this.txBufferSize = tx;
+        this.rxBufferSize = rx;
+        return this;
+    }
+
+    /**
+     * @return tx_buffer_size.
+     */
+    public int txBufferSize()
+    {
+        return txBufferSize;
+    }
+
+    /**
+     * @return rx_buffer_size.
+     */
+    public int rxBufferSize()
+    {
+        return rxBufferSize;
+    }
+
+    /**
+     * @param nagle whether Nagle's algorithm stays on ({@code nagle}, off by default: TCP_NODELAY).
+     * @return this.
+     */
+    public NodeConfig nagle(final boolean nagle)
+    {
+        this.nagle = nagle;
+        return this;
+    }
+
+    /**
+     * @return nagle.
+     */
+    public boolean nagle()
+    {
+        return nagle;
+    }
+
+    /**
+     * @param mode how agents get threads.
+     * @return this.
+     */
+    public NodeConfig threadingMode(final ThreadingMode mode)
+    {
+        this.threadingMode = mode;
+        return this;
+    }
+
+    /**
+     * @return the threading mode.
+     */
+    public ThreadingMode threadingMode()
+    {
+        return threadingMode;
+    }
+
+    /**
+     * @param busySpin whether agent threads spin instead of backing off when idle (lowest latency).
+     * @return this.
+     */
+    public NodeConfig busySpin(final boolean busySpin)
+    {
+        this.busySpin = busySpin;
+        return this;
+    }
+
+    /**
+     * @return whether idle agents spin.
+     */
+    public boolean busySpin()
+    {
+        return busySpin;
+    }
+
+    /**
+     * @param sendCapacity       bytes of the ring buffer carrying sends to the IO agent (power of two).
+     * @param completionCapacity bytes of the ring buffer carrying completions back (power of two).
+     * @return this.
+     */
+    public NodeConfig ringCapacities(final int sendCapacity, final int completionCapacity)
+    {
+        this.sendRingCapacity = sendCapacity;
+        this.completionRingCapacity = completionCapacity;
+        return this;
+    }
+
+    /**
+     * @return send ring capacity.
+     */
+    public int sendRingCapacity()
+    {
+        return sendRingCapacity;
+    }
+
+    /**
+     * @return completion ring capacity.
+     */
+    public int completionRingCapacity()
+    {
+        return completionRingCapacity;
+    }
+
+    /**
+     * @param incarnation this node's incarnation (epoch ns at start by default); constant for its lifetime.
+     * @return this.
+     */
+    public NodeConfig incarnation(final long incarnation)
+    {
+        this.incarnation = incarnation;
+        return this;
+    }
+
+    /**
+     * @return the incarnation.
+     */
+    public long incarnation()
+    {
+        return incarnation;
+    }
+}

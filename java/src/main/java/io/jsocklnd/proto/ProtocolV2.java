@@ -1,0 +1,87 @@
+package io.jsocklnd.proto;
+
+import io.jsocklnd.conn.Tx;
+import io.jsocklnd.conn.TxQueue;
+import io.jsocklnd.wire.KsockMsgFlyweight;
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+
+import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V2;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_ANY;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_OUT;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
+
+/**
+ * V2: sender-order hello and ksock header, NOOPs and ZC cookies, one ACK per message, ACKs on CONTROL.
+ */
+public class ProtocolV2 extends SocklndProtocol
+{
+    /**
+     * The single instance.
+     */
+    public static final ProtocolV2 INSTANCE = new ProtocolV2();
+
+    ProtocolV2()
+    {
+    }
+
+    public int version()
+    {
+        return KSOCK_PROTO_V2;
+    }
+
+    public int rxStartState()
+    {
+        return RX_START_KSM_HEADER;
+    }
+
+    public int framingLength()
+    {
+        return KsockMsgFlyweight.LENGTH;
+    }
+
+    public boolean zcCapable()
+    {
+        return true;
+    }
+
+    public boolean keepaliveDefined()
+    {
+        return false;
+    }
+
+    public int packFraming(final Tx tx, final MutableDirectBuffer buffer, final int offset, final ByteOrder order)
+    {
+        return KsockMsgFlyweight.encode(
+            buffer, offset, order, tx.type(), 0, tx.cookies().cookie0(), tx.cookies().cookie1());
+    }
+
+    public Tx queueMessage(final TxQueue queue, final Tx msg)
+    {
+        return queue.queueMessage(msg);
+    }
+
+    public boolean queueAck(final TxQueue queue, final int ctype, final Tx ackNoop)
+    {
+        return queue.queueAck(ackNoop);
+    }
+
+    public int match(final int ctype, final int nob, final boolean nonBlocking, final int minBulk)
+    {
+        switch (ctype)
+        {
+            case SOCKLND_CONN_ANY:
+                return MATCH_YES;
+            case SOCKLND_CONN_BULK_IN:
+                return MATCH_MAYBE;
+            case SOCKLND_CONN_BULK_OUT:
+                return nob < minBulk ? MATCH_MAYBE : MATCH_YES;
+            case SOCKLND_CONN_CONTROL:
+                return nob >= minBulk ? MATCH_MAYBE : MATCH_YES;
+            default:
+                return MATCH_NO;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.jsocklnd.proto;
+
+import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V2;
+import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V3;
+
+/**
+ * The protocol tables this node speaks, by hello version.
+ */
+public final class Protocols
+{
+    /**
+     * Newest version this implementation speaks over IPv4.
+     */
+    public static final int NEWEST = KSOCK_PROTO_V3;
+
+    private Protocols()
+    {
+    }
+
+    /**
+     * The table for a hello version.
+     *
+     * @param version {@code kshm_version}.
+     * @return the table, or null for a version this node does not speak.
+     */
+    public static SocklndProtocol forVersion(final int version)
+    {
+        switch (version)
+        {
+            case KSOCK_PROTO_V2:
+                return ProtocolV2.INSTANCE;
+            case KSOCK_PROTO_V3:
+                return ProtocolV3.INSTANCE;
+            default:
+                return null;
+        }
+    }
+}
