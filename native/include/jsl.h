@@ -2,13 +2,13 @@
  * jsl.h: the contract between jsocklnd's Java code and the Linux system calls it needs.
  *
  * Rules every function keeps:
- *  - one system call (jsl_bind_privileged loops over bind, jsl_const_* make none);
+ *  - one system call (jsl_bind_privileged: SO_REUSEADDR, then bind per port tried; jsl_const_* none);
  *  - EINTR is retried here (not for close, see jsl_close);
  *  - failure returns -errno, so the sign of the result is the whole outcome;
  *  - only int and int64_t cross the boundary: a pointer travels as an int64_t address of memory
  *    the caller owns (a direct buffer laid out by a Java flyweight), a length as an int;
  *  - at most five arguments (jnr-ffi corrupts the sixth argument of all-primitive calls);
- *  - no allocation, no mutable state, no output.
+ *  - no allocation, no mutable state (the constant table is static const data), no output.
  *
  * SIGPIPE: jsl_send and jsl_sendmsg always add MSG_NOSIGNAL. jsl_write, jsl_writev, jsl_sendfile,
  * jsl_splice* and jsl_vmsplice can raise SIGPIPE when the reader is gone; the JVM ignores SIGPIPE,
