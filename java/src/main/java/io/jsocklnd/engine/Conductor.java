@@ -1,0 +1,1090 @@
+package io.jsocklnd.engine;
+
+import io.jsocklnd.nativeio.DirectMemory;
+import io.jsocklnd.nativeio.Epoll;
+import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
+import io.jsocklnd.nativeio.Errno;
+import io.jsocklnd.nativeio.NativeConstants;
+import io.jsocklnd.nativeio.NativeIoException;
+import io.jsocklnd.nativeio.NativeSocket;
+import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.proto.Protocols;
+import io.jsocklnd.proto.SocklndProtocol;
+import io.jsocklnd.wire.AcceptorRequestFlyweight;
+import io.jsocklnd.wire.HelloFlyweight;
+import io.jsocklnd.wire.Nid;
+import io.jsocklnd.wire.ProtocolException;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MAX_RESERVED_PORT;
+import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MIN_RESERVED_PORT;
+import static io.jsocklnd.wire.WireConstants.LNET_PROTO_ACCEPTOR_MAGIC;
+import static io.jsocklnd.wire.WireConstants.LNET_PROTO_ACCEPTOR_VERSION;
+import static io.jsocklnd.wire.WireConstants.LNET_PROTO_ACCEPTOR_VERSION_16;
+import static io.jsocklnd.wire.WireConstants.LNET_PROTO_MAGIC;
+import static io.jsocklnd.wire.WireConstants.LNET_PROTO_TCP_MAGIC;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_ANY;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_OUT;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
+
+/**
+ * The control-plane agent: the acceptor, both sides of the hello exchange, admission (the race rule,
+ * incarnations, duplicates), connection scheduling with backoff, and the hand-over of established
+ * connections to the IO agent. Owns the peer records; every field is owned by its thread.
+ */
+public final class Conductor implements Agent
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int EVENTS = 64;
+    private static final int ACCEPTS_PER_CYCLE = 16;
+    private static final long LISTENER_ID = 0;
+    private static final int MAX_RETRIES = 3;
+
+    private static final int ACTIVE_CONNECT = 1;
+    private static final int ACTIVE_SEND_HELLO = 2;
+    private static final int ACTIVE_READ_REPLY = 3;
+    private static final int PASSIVE_READ_MAGIC = 10;
+    private static final int PASSIVE_READ_CONNREQ = 11;
+    private static final int PASSIVE_READ_HELLO = 12;
+    private static final int PASSIVE_WRITE_REPLY = 13;
+
+    private static final int RETRY_LATER = 1;
+    private static final int RETRY_NOW = 2;
+    private static final int FATAL = 3;
+
+    private final NodeConfig config;
+    private final long localNid;
+    private final InetAddress localAddress;
+    private final OneToOneConcurrentArrayQueue<Object> toIo;
+    private final OneToOneConcurrentArrayQueue<Object> fromIo;
+    private final NanoClock clock;
+    private final CounterSet counterSet;
+    private final Epoll epoll;
+    private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
+    private final Long2ObjectHashMap<PeerRecord> records = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Handshake> handshakes = new Long2ObjectHashMap<>();
+    private final HelloFlyweight hello = new HelloFlyweight();
+    private final AcceptorRequestFlyweight connreq = new AcceptorRequestFlyweight();
+    private final AtomicCounter accepted;
+    private final AtomicCounter refusedInsecurePort;
+    private final AtomicCounter refusedBadConnreq;
+    private final AtomicCounter refusedWrongNid;
+    private final AtomicCounter refusedBadHello;
+    private final AtomicCounter refusedTimeout;
+    private final AtomicCounter refusedVersion;
+    private NativeSocket listener;
+    private long nextId = 1;
+    private long nowNs;
+
+    /**
+     * Create the conductor and its listening socket; called by the node before start.
+     *
+     * @param config     node settings.
+     * @param toIo       established connections and peer commands.
+     * @param fromIo     closed connections and connect requests.
+     * @param clock      time source.
+     * @param counterSet counters this agent allocates.
+     * @throws NativeIoException if the listening socket cannot be set up.
+     */
+    public Conductor(
+        final NodeConfig config,
+        final OneToOneConcurrentArrayQueue<Object> toIo,
+        final OneToOneConcurrentArrayQueue<Object> fromIo,
+        final NanoClock clock,
+        final CounterSet counterSet) throws NativeIoException
+    {
+        this.config = config;
+        this.localNid = config.nid();
+        this.localAddress = ipv4(Nid.addr(localNid));
+        this.toIo = toIo;
+        this.fromIo = fromIo;
+        this.clock = clock;
+        this.counterSet = counterSet;
+        this.epoll = Epoll.open();
+        accepted = counterSet.allocate("acceptor accepted");
+        refusedInsecurePort = counterSet.allocate("acceptor refused_insecure_port");
+        refusedBadConnreq = counterSet.allocate("acceptor refused_bad_connreq");
+        refusedWrongNid = counterSet.allocate("acceptor refused_wrong_nid");
+        refusedBadHello = counterSet.allocate("acceptor refused_bad_hello");
+        refusedTimeout = counterSet.allocate("acceptor refused_timeout");
+        refusedVersion = counterSet.allocate("acceptor refused_version");
+
+        if (config.acceptMode() != NodeConfig.AcceptMode.NONE)
+        {
+            listener = NativeSocket.openTcp(NativeConstants.AF_INET);
+            try
+            {
+                listener.setIntOption(NativeConstants.SOL_SOCKET, NativeConstants.SO_REUSEADDR, 1);
+                listener.bind(new InetSocketAddress(localAddress, config.port()));
+                listener.listen(127);
+                epoll.add(listener.fd(), NativeConstants.EPOLLIN, LISTENER_ID);
+            }
+            catch (final NativeIoException ex)
+            {
+                listener.close();
+                epoll.close();
+                throw ex;
+            }
+            LOG.info("{}: listening on {}:{} accept={}", Nid.toString(localNid), localAddress.getHostAddress(),
+                config.port(), config.acceptMode());
+        }
+    }
+
+    private static InetAddress ipv4(final int addr)
+    {
+        try
+        {
+            return InetAddress.getByAddress(new byte[]{
+                (byte)(addr >>> 24), (byte)(addr >>> 16), (byte)(addr >>> 8), (byte)addr});
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    public String roleName()
+    {
+        return "jsocklnd-conductor";
+    }
+
+    public int doWork()
+    {
+        nowNs = clock.nanoTime();
+        int work = drainIo();
+        work += pollSockets();
+        work += expireHandshakes();
+        work += scheduleConnects();
+        return work;
+    }
+
+    public void onClose()
+    {
+        for (final Handshake h : new ArrayList<>(handshakes.values()))
+        {
+            abandon(h, "node shutting down");
+        }
+        try
+        {
+            if (null != listener)
+            {
+                listener.close();
+            }
+            epoll.close();
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("close failed: {}", ex.getMessage());
+        }
+    }
+
+    private PeerRecord recordOf(final long nid)
+    {
+        PeerRecord record = records.get(nid);
+        if (null == record)
+        {
+            record = new PeerRecord(nid, counterSet);
+            records.put(nid, record);
+        }
+        return record;
+    }
+
+    private int drainIo()
+    {
+        int work = 0;
+        Object event;
+        while ((event = fromIo.poll()) != null)
+        {
+            work++;
+            if (event instanceof EngineCommands.ConnectRequest)
+            {
+                final EngineCommands.ConnectRequest request = (EngineCommands.ConnectRequest)event;
+                final PeerRecord record = recordOf(request.peerNid);
+                if (record.pid == 0)
+                {
+                    record.pid = request.peerPid;
+                }
+                record.wanted = true;
+                record.retries = 0;
+            }
+            else if (event instanceof EngineCommands.Closed)
+            {
+                final EngineCommands.Closed closed = (EngineCommands.Closed)event;
+                final PeerRecord record = recordOf(closed.peerNid);
+                if (closed.ctype >= 0 && closed.ctype < record.connections.length && record.connections[closed.ctype] > 0)
+                {
+                    record.connections[closed.ctype]--;
+                }
+                if (record.total() == 0)
+                {
+                    record.version = 0;
+                }
+                else if (closed.errno != 0 && closed.errno != Errno.ESTALE)
+                {
+                    record.wanted = true;
+                    record.reconnects.incrementOrdered();
+                }
+            }
+        }
+        return work;
+    }
+
+    private int pollSockets()
+    {
+        final int n;
+        try
+        {
+            n = epoll.epollWait(events, 0);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.error("epoll_wait failed: {}", ex.getMessage());
+            return 0;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            final long id = events.data(i);
+            if (id == LISTENER_ID)
+            {
+                acceptAll();
+            }
+            else
+            {
+                final Handshake h = handshakes.get(id);
+                if (null != h)
+                {
+                    progress(h);
+                }
+            }
+        }
+        return n;
+    }
+
+    private int expireHandshakes()
+    {
+        if (handshakes.isEmpty())
+        {
+            return 0;
+        }
+        List<Handshake> expired = null;
+        for (final Handshake h : handshakes.values())
+        {
+            if (nowNs - h.deadlineNs > 0)
+            {
+                if (null == expired)
+                {
+                    expired = new ArrayList<>();
+                }
+                expired.add(h);
+            }
+        }
+        if (null == expired)
+        {
+            return 0;
+        }
+        for (final Handshake h : expired)
+        {
+            if (h.active)
+            {
+                failActive(h, Errno.ETIMEDOUT, "hello exchange not finished in time", FATAL);
+            }
+            else
+            {
+                refusedTimeout.incrementOrdered();
+                abandon(h, "hello exchange not finished in time");
+            }
+        }
+        return expired.size();
+    }
+
+    private int scheduleConnects()
+    {
+        int work = 0;
+        for (final PeerRecord record : records.values())
+        {
+            if (!record.wanted || record.activeInProgress > 0 || nowNs - record.nextAttemptNs < 0)
+            {
+                continue;
+            }
+            final int ctype = nextMissingType(record);
+            if (ctype == SOCKLND_CONN_NONE)
+            {
+                record.wanted = false;
+                continue;
+            }
+            startConnect(record, ctype);
+            work++;
+        }
+        return work;
+    }
+
+    private int nextMissingType(final PeerRecord record)
+    {
+        final int n = config.connsPerPeer();
+        final int[] c = record.connections;
+        if (c[SOCKLND_CONN_CONTROL] == 0)
+        {
+            return SOCKLND_CONN_CONTROL;
+        }
+        if (c[SOCKLND_CONN_BULK_IN] < n && c[SOCKLND_CONN_BULK_IN] <= c[SOCKLND_CONN_BULK_OUT])
+        {
+            return SOCKLND_CONN_BULK_IN;
+        }
+        if (c[SOCKLND_CONN_BULK_OUT] < n)
+        {
+            return SOCKLND_CONN_BULK_OUT;
+        }
+        if (c[SOCKLND_CONN_BULK_IN] < n)
+        {
+            return SOCKLND_CONN_BULK_IN;
+        }
+        return SOCKLND_CONN_NONE;
+    }
+
+    private int limitOf(final int ctype)
+    {
+        return ctype == SOCKLND_CONN_CONTROL ? 1 : config.connsPerPeer();
+    }
+
+    // ---------------------------------------------------------------- active side
+
+    private void startConnect(final PeerRecord record, final int ctype)
+    {
+        record.connectAttempts.incrementOrdered();
+        final InetSocketAddress remote = new InetSocketAddress(ipv4(Nid.addr(record.nid)), config.port());
+        final NativeSocket socket;
+        try
+        {
+            socket = NativeSocket.openTcp(NativeConstants.AF_INET);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("peer {}: cannot create socket: {}", record, ex.getMessage());
+            record.retryIntervalNs = nextInterval(record.retryIntervalNs);
+            record.nextAttemptNs = nowNs + record.retryIntervalNs;
+            return;
+        }
+
+        final Handshake h = new Handshake(nextId++, true, socket, remote);
+        h.record = record;
+        h.ctype = ctype;
+        h.version = record.version != 0 ? record.version : config.protocolVersion();
+        record.activeInProgress++;
+        handshakes.put(h.id, h);
+        try
+        {
+            if (config.privilegedSourcePort())
+            {
+                socket.bindPrivileged(localAddress, LNET_ACCEPTOR_MAX_RESERVED_PORT);
+            }
+            else
+            {
+                socket.bind(new InetSocketAddress(localAddress, 0));
+            }
+            epoll.add(socket.fd(), NativeConstants.EPOLLOUT, h.id);
+            h.step = ACTIVE_CONNECT;
+            h.state = Handshake.CONNECTING;
+            h.deadlineNs = nowNs + config.sockTimeoutNs();
+            if (socket.connect(remote))
+            {
+                onConnected(h);
+            }
+        }
+        catch (final NativeIoException ex)
+        {
+            failActive(h, ex.errno(), "connect failed: " + ex.getMessage(), FATAL);
+        }
+    }
+
+    private void onConnected(final Handshake h) throws NativeIoException
+    {
+        h.local = h.socket.localAddress();
+        final UnsafeBuffer b = h.buffer;
+        int length = AcceptorRequestFlyweight.encodeV1(b, 0, h.record.nid, LE);
+        hello.wrapForEncode(b, length, Handshake.BUFFER_CAPACITY - length, h.version, LE)
+            .srcNid(localNid)
+            .dstNid(h.record.nid)
+            .srcPid(config.pid())
+            .dstPid(0)
+            .srcIncarnation(config.incarnation())
+            .dstIncarnation(0)
+            .ctype(h.ctype)
+            .nips(0);
+        length += hello.length();
+        h.step = ACTIVE_SEND_HELLO;
+        h.expectWrite(0, length, nowNs + config.acceptTimeoutNs());
+        epoll.modify(h.socket.fd(), NativeConstants.EPOLLOUT, h.id);
+        progress(h);
+    }
+
+    private void onReplyRead(final Handshake h)
+    {
+        final PeerRecord record = h.record;
+        try
+        {
+            hello.wrap(h.buffer, 0, h.readEnd);
+        }
+        catch (final ProtocolException ex)
+        {
+            failActive(h, Errno.EPROTO, "bad hello reply: " + ex.getMessage(), FATAL);
+            return;
+        }
+
+        final int replyVersion = hello.version();
+        final int replyType = hello.ctype();
+        if (replyType == SOCKLND_CONN_NONE)
+        {
+            record.refusedByPeer.incrementOrdered();
+            if (replyVersion == h.version)
+            {
+                failActive(h, Errno.EALREADY, "peer refused the connection, retry later", RETRY_LATER);
+            }
+            else if (null != Protocols.forVersion(replyVersion) && replyVersion <= config.protocolVersion())
+            {
+                record.version = replyVersion;
+                failActive(h, Errno.EPROTO, "peer speaks V" + replyVersion + ", retrying with it", RETRY_NOW);
+            }
+            else
+            {
+                failActive(h, Errno.EPROTO, "peer proposes unsupported version=" + replyVersion, FATAL);
+            }
+            return;
+        }
+
+        if (hello.srcNid() != record.nid || (record.pid != 0 && hello.srcPid() != record.pid))
+        {
+            failActive(h, Errno.EPROTO, "peer claimed to be " + Nid.toString(hello.srcNid()) + " pid=" +
+                Integer.toUnsignedString(hello.srcPid()) + ", expected " + record + " pid=" +
+                Integer.toUnsignedString(record.pid), FATAL);
+            return;
+        }
+
+        if (replyType != SocklndProtocol.invertType(h.ctype))
+        {
+            failActive(h, Errno.EPROTO, "reply ctype=" + ConnTypes.name(replyType) + " is not the inverse of " +
+                ConnTypes.name(h.ctype), FATAL);
+            return;
+        }
+
+        final SocklndProtocol proto = Protocols.forVersion(replyVersion);
+        if (null == proto || replyVersion > config.protocolVersion())
+        {
+            failActive(h, Errno.EPROTO, "reply in unsupported version=" + replyVersion, FATAL);
+            return;
+        }
+
+        final long incarnation = hello.srcIncarnation();
+        if (record.total() > 0 && ((record.incarnation != 0 && record.incarnation != incarnation) ||
+            (record.version != 0 && record.version != replyVersion)))
+        {
+            record.refusedStale.incrementOrdered();
+            toIo.offer(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
+            record.incarnation = incarnation;
+            record.version = 0;
+            failActive(h, Errno.ESTALE, "peer restarted: incarnation changed", RETRY_NOW);
+            return;
+        }
+
+        if (record.connections[h.ctype] >= limitOf(h.ctype))
+        {
+            record.refusedDuplicate.incrementOrdered();
+            failActive(h, Errno.EALREADY, "duplicate " + ConnTypes.name(h.ctype) + " connection", RETRY_LATER);
+            return;
+        }
+
+        record.pid = hello.srcPid();
+        record.incarnation = incarnation;
+        record.version = replyVersion;
+        record.retries = 0;
+        record.retryIntervalNs = 0;
+        record.activeInProgress--;
+        handOver(h, record, h.ctype, proto, hello.byteOrder(), hello.srcPid(), incarnation);
+    }
+
+    private void failActive(final Handshake h, final int errno, final String reason, final int kind)
+    {
+        final PeerRecord record = h.record;
+        if (handshakes.remove(h.id) == null)
+        {
+            return;
+        }
+        record.activeInProgress--;
+        closeQuietly(h);
+
+        switch (kind)
+        {
+            case RETRY_NOW:
+                LOG.info("{} {}: {}", h, ConnTypes.name(h.ctype), reason);
+                record.nextAttemptNs = nowNs;
+                break;
+
+            case RETRY_LATER:
+                LOG.info("{} {}: {}", h, ConnTypes.name(h.ctype), reason);
+                record.retries++;
+                record.nextAttemptNs = nowNs + config.minReconnectNs();
+                if (record.retries >= MAX_RETRIES)
+                {
+                    record.wanted = false;
+                    record.retries = 0;
+                    if (record.total() == 0)
+                    {
+                        toIo.offer(new EngineCommands.ConnectFailed(record.nid));
+                    }
+                }
+                break;
+
+            default:
+                LOG.warn("{} {}: {} rc={}", h, ConnTypes.name(h.ctype), reason, -errno);
+                record.connectFailures.incrementOrdered();
+                record.retryIntervalNs = nextInterval(record.retryIntervalNs);
+                record.nextAttemptNs = nowNs + record.retryIntervalNs;
+                if (record.total() == 0)
+                {
+                    record.wanted = false;
+                    toIo.offer(new EngineCommands.ConnectFailed(record.nid));
+                }
+                break;
+        }
+    }
+
+    private long nextInterval(final long current)
+    {
+        final long doubled = current == 0 ? config.minReconnectNs() : current * 2;
+        return Math.max(config.minReconnectNs(), Math.min(config.maxReconnectNs(), doubled));
+    }
+
+    // ---------------------------------------------------------------- passive side
+
+    private void acceptAll()
+    {
+        for (int i = 0; i < ACCEPTS_PER_CYCLE; i++)
+        {
+            final NativeSocket socket;
+            final InetSocketAddress remote;
+            try
+            {
+                socket = listener.accept();
+                if (null == socket)
+                {
+                    return;
+                }
+                remote = socket.remoteAddress();
+            }
+            catch (final NativeIoException ex)
+            {
+                LOG.warn("accept failed: {}", ex.getMessage());
+                return;
+            }
+
+            accepted.incrementOrdered();
+            final int port = remote.getPort();
+            if (config.acceptMode() == NodeConfig.AcceptMode.SECURE &&
+                (port < LNET_ACCEPTOR_MIN_RESERVED_PORT || port > LNET_ACCEPTOR_MAX_RESERVED_PORT))
+            {
+                refusedInsecurePort.incrementOrdered();
+                LOG.warn("refused connection from {}: insecure port={}", remote, port);
+                closeQuietly(socket);
+                continue;
+            }
+
+            final Handshake h = new Handshake(nextId++, false, socket, remote);
+            handshakes.put(h.id, h);
+            h.step = PASSIVE_READ_MAGIC;
+            h.expectRead(4, nowNs + config.acceptTimeoutNs());
+            try
+            {
+                h.local = socket.localAddress();
+                epoll.add(socket.fd(), NativeConstants.EPOLLIN, h.id);
+            }
+            catch (final NativeIoException ex)
+            {
+                abandon(h, "epoll add failed: " + ex.getMessage());
+                continue;
+            }
+            progress(h);
+        }
+    }
+
+    private void onPassiveRead(final Handshake h) throws NativeIoException
+    {
+        final UnsafeBuffer b = h.buffer;
+        switch (h.step)
+        {
+            case PASSIVE_READ_MAGIC:
+            {
+                final int magic = b.getInt(0, LE);
+                if (magic == LNET_PROTO_ACCEPTOR_MAGIC || magic == Integer.reverseBytes(LNET_PROTO_ACCEPTOR_MAGIC))
+                {
+                    h.step = PASSIVE_READ_CONNREQ;
+                    h.expectRead(AcceptorRequestFlyweight.PREFIX_LENGTH, h.deadlineNs);
+                    return;
+                }
+                if (magic == LNET_PROTO_MAGIC || magic == Integer.reverseBytes(LNET_PROTO_MAGIC))
+                {
+                    refusedBadConnreq.incrementOrdered();
+                    replyOldAcceptor(h, "hello without acceptor request");
+                    return;
+                }
+                refusedBadConnreq.incrementOrdered();
+                abandon(h, (magic == LNET_PROTO_TCP_MAGIC ? "V1 hello without acceptor request" : "bad magic") +
+                    ": magic=0x" + Integer.toHexString(magic));
+                return;
+            }
+
+            case PASSIVE_READ_CONNREQ:
+            {
+                final ByteOrder order = AcceptorRequestFlyweight.detectByteOrder(b, 0, h.readEnd);
+                final int version = b.getInt(AcceptorRequestFlyweight.ACR_VERSION_OFFSET, order);
+                if (version != LNET_PROTO_ACCEPTOR_VERSION && version != LNET_PROTO_ACCEPTOR_VERSION_16)
+                {
+                    refusedBadConnreq.incrementOrdered();
+                    replyOldAcceptor(h, "unknown acceptor version=" + version);
+                    return;
+                }
+                final int need = version == LNET_PROTO_ACCEPTOR_VERSION ?
+                    AcceptorRequestFlyweight.V1_LENGTH : AcceptorRequestFlyweight.V2_LENGTH;
+                if (h.readEnd < need)
+                {
+                    h.expectRead(need, h.deadlineNs);
+                    return;
+                }
+                connreq.wrap(b, 0, h.readEnd);
+                final boolean ours = version == LNET_PROTO_ACCEPTOR_VERSION ?
+                    connreq.nid4() == localNid : connreq.nid().isNid4() && connreq.nid().toNid4() == localNid;
+                if (!ours)
+                {
+                    refusedWrongNid.incrementOrdered();
+                    abandon(h, "no matching NI: nid=" +
+                        (version == LNET_PROTO_ACCEPTOR_VERSION ? Nid.toString(connreq.nid4()) : connreq.nid().toString()));
+                    return;
+                }
+                h.readEnd = 0;
+                h.step = PASSIVE_READ_HELLO;
+                h.expectRead(HelloFlyweight.PREFIX_LENGTH, h.deadlineNs);
+                return;
+            }
+
+            case PASSIVE_READ_HELLO:
+            {
+                if (h.readEnd == HelloFlyweight.PREFIX_LENGTH && !checkHelloVersion(h))
+                {
+                    return;
+                }
+                final int required = HelloFlyweight.requiredLength(b, 0, h.readEnd);
+                if (h.readEnd < required)
+                {
+                    h.expectRead(required, h.deadlineNs);
+                    return;
+                }
+                onHelloRead(h);
+                return;
+            }
+
+            default:
+                throw new IllegalStateException("step=" + h.step);
+        }
+    }
+
+    /**
+     * A hello of a version this node does not speak gets a hello in this node's version with type NONE,
+     * which tells a newer peer what to use ({@code ksocknal_recv_hello}, passive side).
+     */
+    private boolean checkHelloVersion(final Handshake h) throws NativeIoException
+    {
+        final UnsafeBuffer b = h.buffer;
+        final int magic = b.getInt(0, LE);
+        if (magic == LNET_PROTO_TCP_MAGIC)
+        {
+            refusedVersion.incrementOrdered();
+            abandon(h, "V1 hello: protocol V1 not enabled");
+            return false;
+        }
+        final ByteOrder order = HelloFlyweight.detectByteOrder(b, 0, h.readEnd);
+        final int version = b.getInt(HelloFlyweight.KSHM_VERSION_OFFSET, order);
+        if (null == Protocols.forVersion(version) || version > config.protocolVersion())
+        {
+            refusedVersion.incrementOrdered();
+            LOG.info("{}: hello version={} not spoken here, proposing V{}", h, version, config.protocolVersion());
+            h.peerNid = 0;
+            writeReply(h, config.protocolVersion(), SOCKLND_CONN_NONE, 0, 0, 0, false);
+            return false;
+        }
+        return true;
+    }
+
+    private void onHelloRead(final Handshake h) throws NativeIoException
+    {
+        try
+        {
+            hello.wrap(h.buffer, 0, h.readEnd);
+        }
+        catch (final ProtocolException ex)
+        {
+            refusedBadHello.incrementOrdered();
+            abandon(h, "bad hello: " + ex.getMessage());
+            return;
+        }
+
+        final int version = hello.version();
+        final long peerNid = hello.srcNid();
+        final int peerPid = hello.srcPid();
+        final long incarnation = hello.srcIncarnation();
+        final int peerType = hello.ctype();
+        final int ourType = SocklndProtocol.invertType(peerType);
+        h.peerNid = peerNid;
+        h.peerPid = peerPid;
+        h.peerIncarnation = incarnation;
+        h.peerVersion = version;
+        h.peerOrder = hello.byteOrder();
+
+        if (ourType == SOCKLND_CONN_NONE)
+        {
+            refusedBadHello.incrementOrdered();
+            abandon(h, "bad hello: kshm_ctype=" + peerType);
+            return;
+        }
+
+        final PeerRecord record = recordOf(peerNid);
+        h.record = record;
+        if (Long.compareUnsigned(peerNid, localNid) < 0 && record.activeInProgress > 0)
+        {
+            record.refusedRace.incrementOrdered();
+            LOG.info("{}: refusing {} from lower NID while connecting to it (race)", h, ConnTypes.name(ourType));
+            writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
+            return;
+        }
+
+        if (record.total() > 0 && ((record.incarnation != 0 && record.incarnation != incarnation) ||
+            (record.version != 0 && record.version != version)))
+        {
+            record.refusedStale.incrementOrdered();
+            LOG.info("{}: peer restarted or changed protocol, closing its connections", h);
+            toIo.offer(new EngineCommands.ClosePeer(peerNid, Errno.ESTALE, "peer restarted or changed protocol"));
+            record.incarnation = incarnation;
+            record.version = 0;
+            writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
+            return;
+        }
+
+        final boolean loopback = h.remote.getAddress().equals(localAddress);
+        if (!loopback && ourType != SOCKLND_CONN_ANY && record.connections[ourType] >= limitOf(ourType))
+        {
+            record.refusedDuplicate.incrementOrdered();
+            LOG.info("{}: refusing duplicate {} connection", h, ConnTypes.name(ourType));
+            writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
+            return;
+        }
+
+        h.ctype = ourType;
+        h.version = version;
+        record.pid = peerPid;
+        record.incarnation = incarnation;
+        record.version = version;
+        record.connections[ourType]++;
+        writeReply(h, version, ourType, peerNid, peerPid, incarnation, true);
+    }
+
+    private void writeReply(
+        final Handshake h,
+        final int version,
+        final int ctype,
+        final long peerNid,
+        final int peerPid,
+        final long peerIncarnation,
+        final boolean attach) throws NativeIoException
+    {
+        hello.wrapForEncode(h.buffer, 0, Handshake.BUFFER_CAPACITY, version, LE)
+            .srcNid(localNid)
+            .dstNid(peerNid)
+            .srcPid(config.pid())
+            .dstPid(peerPid)
+            .srcIncarnation(config.incarnation())
+            .dstIncarnation(peerIncarnation)
+            .ctype(ctype)
+            .nips(0);
+        h.attachAfterWrite = attach;
+        h.step = PASSIVE_WRITE_REPLY;
+        h.expectWrite(0, hello.length(), nowNs + config.acceptTimeoutNs());
+        epoll.modify(h.socket.fd(), NativeConstants.EPOLLOUT, h.id);
+        progress(h);
+    }
+
+    private void replyOldAcceptor(final Handshake h, final String reason) throws NativeIoException
+    {
+        LOG.info("{}: {}: answering as acceptor version 1", h, reason);
+        final int length = AcceptorRequestFlyweight.encodeV1(h.buffer, 0, 0, LE);
+        h.attachAfterWrite = false;
+        h.step = PASSIVE_WRITE_REPLY;
+        h.expectWrite(0, length, nowNs + config.acceptTimeoutNs());
+        epoll.modify(h.socket.fd(), NativeConstants.EPOLLOUT, h.id);
+        progress(h);
+    }
+
+    private void onPassiveWritten(final Handshake h)
+    {
+        if (!h.attachAfterWrite)
+        {
+            handshakes.remove(h.id);
+            closeQuietly(h);
+            return;
+        }
+        final SocklndProtocol proto = Protocols.forVersion(h.version);
+        handOver(h, h.record, h.ctype, proto, h.peerOrder, h.peerPid, h.peerIncarnation);
+    }
+
+    // ---------------------------------------------------------------- both sides
+
+    private void progress(final Handshake h)
+    {
+        try
+        {
+            for (int i = 0; i < 8 && handshakes.containsKey(h.id); i++)
+            {
+                if (!step(h))
+                {
+                    return;
+                }
+            }
+        }
+        catch (final ProtocolException ex)
+        {
+            if (h.active)
+            {
+                failActive(h, Errno.EPROTO, ex.getMessage(), FATAL);
+            }
+            else
+            {
+                refusedBadHello.incrementOrdered();
+                abandon(h, ex.getMessage());
+            }
+        }
+        catch (final NativeIoException ex)
+        {
+            if (h.active)
+            {
+                failActive(h, ex.errno(), ex.getMessage(), FATAL);
+            }
+            else
+            {
+                abandon(h, ex.getMessage());
+            }
+        }
+    }
+
+    /**
+     * One step of I/O; true if it made progress and another may follow.
+     */
+    private boolean step(final Handshake h) throws NativeIoException
+    {
+        switch (h.state)
+        {
+            case Handshake.CONNECTING:
+                if ((h.socket.poll(NativeConstants.POLLOUT, 0) & (NativeConstants.POLLOUT | NativeConstants.POLLERR |
+                    NativeConstants.POLLHUP)) == 0)
+                {
+                    return false;
+                }
+                h.socket.finishConnect();
+                onConnected(h);
+                return false;
+
+            case Handshake.WRITING:
+            {
+                final int n = h.socket.send(
+                    DirectMemory.address(h.buffer, h.writeStart), h.writeEnd - h.writeStart, 0);
+                if (n == 0)
+                {
+                    return false;
+                }
+                h.writeStart += n;
+                if (h.writeStart < h.writeEnd)
+                {
+                    return true;
+                }
+                if (h.active)
+                {
+                    h.step = ACTIVE_READ_REPLY;
+                    h.readEnd = 0;
+                    h.expectRead(HelloFlyweight.PREFIX_LENGTH, nowNs + config.sockTimeoutNs());
+                    epoll.modify(h.socket.fd(), NativeConstants.EPOLLIN, h.id);
+                    return true;
+                }
+                onPassiveWritten(h);
+                return false;
+            }
+
+            case Handshake.READING:
+            {
+                final int n = h.socket.read(DirectMemory.address(h.buffer, h.readEnd), h.readTarget - h.readEnd);
+                if (n == 0)
+                {
+                    return false;
+                }
+                if (n < 0)
+                {
+                    if (h.active)
+                    {
+                        failActive(h, Errno.ECONNRESET, "peer closed during hello", FATAL);
+                    }
+                    else
+                    {
+                        refusedBadHello.incrementOrdered();
+                        abandon(h, "truncated: peer closed after " + h.readEnd + " bytes");
+                    }
+                    return false;
+                }
+                h.readEnd += n;
+                if (h.readEnd < h.readTarget)
+                {
+                    return true;
+                }
+                if (h.active)
+                {
+                    final int required = HelloFlyweight.requiredLength(h.buffer, 0, h.readEnd);
+                    if (h.readEnd < required)
+                    {
+                        h.expectRead(required, h.deadlineNs);
+                        return true;
+                    }
+                    onReplyRead(h);
+                    return false;
+                }
+                onPassiveRead(h);
+                return true;
+            }
+
+            default:
+                return false;
+        }
+    }
+
+    private void handOver(
+        final Handshake h,
+        final PeerRecord record,
+        final int ctype,
+        final SocklndProtocol proto,
+        final ByteOrder peerOrder,
+        final int peerPid,
+        final long incarnation)
+    {
+        handshakes.remove(h.id);
+        try
+        {
+            epoll.remove(h.socket.fd());
+            setupSocket(h.socket);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("{}: socket setup failed: {}", h, ex.getMessage());
+            if (!h.active)
+            {
+                record.connections[ctype]--;
+            }
+            closeQuietly(h);
+            return;
+        }
+        if (h.active)
+        {
+            record.connections[ctype]++;
+        }
+        toIo.offer(new EngineCommands.Attach(
+            h.id, record.nid, peerPid, incarnation, h.socket, ctype, proto, peerOrder, h.local, h.remote));
+    }
+
+    private void setupSocket(final NativeSocket socket) throws NativeIoException
+    {
+        if (!config.nagle())
+        {
+            socket.setIntOption(NativeConstants.SOL_TCP, NativeConstants.TCP_NODELAY, 1);
+        }
+        socket.setIntOption(NativeConstants.SOL_SOCKET, NativeConstants.SO_KEEPALIVE, 1);
+        socket.setIntOption(NativeConstants.SOL_TCP, NativeConstants.TCP_KEEPIDLE, 30);
+        socket.setIntOption(NativeConstants.SOL_TCP, NativeConstants.TCP_KEEPINTVL, 5);
+        socket.setIntOption(NativeConstants.SOL_TCP, NativeConstants.TCP_KEEPCNT, 5);
+        if (config.txBufferSize() > 0)
+        {
+            socket.setIntOption(NativeConstants.SOL_SOCKET, NativeConstants.SO_SNDBUF, config.txBufferSize());
+        }
+        if (config.rxBufferSize() > 0)
+        {
+            socket.setIntOption(NativeConstants.SOL_SOCKET, NativeConstants.SO_RCVBUF, config.rxBufferSize());
+        }
+        socket.setLinger(true, 0);
+    }
+
+    private void abandon(final Handshake h, final String reason)
+    {
+        if (handshakes.remove(h.id) == null)
+        {
+            return;
+        }
+        LOG.warn("{}: refused: {}", h, reason);
+        closeQuietly(h);
+    }
+
+    private void closeQuietly(final Handshake h)
+    {
+        try
+        {
+            epoll.remove(h.socket.fd());
+        }
+        catch (final NativeIoException ignore)
+        {
+            // not registered yet, or already gone
+        }
+        closeQuietly(h.socket);
+    }
+
+    private static void closeQuietly(final NativeSocket socket)
+    {
+        try
+        {
+            socket.setLinger(true, 0);
+        }
+        catch (final NativeIoException ignore)
+        {
+            // a socket that cannot take the option is closed anyway
+        }
+        try
+        {
+            socket.close();
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("close failed: {}", ex.getMessage());
+        }
+    }
+
+    /**
+     * Diagnostics: control-plane view of each peer as "nid V<n> control=a bulk_in=b bulk_out=c".
+     *
+     * @return one line per peer record.
+     */
+    public List<String> describePeers()
+    {
+        final List<String> lines = new ArrayList<>();
+        for (final PeerRecord r : records.values())
+        {
+            lines.add(r + " V" + r.version + " control=" + r.connections[SOCKLND_CONN_CONTROL] +
+                " bulk_in=" + r.connections[SOCKLND_CONN_BULK_IN] + " bulk_out=" + r.connections[SOCKLND_CONN_BULK_OUT]);
+        }
+        return lines;
+    }
+}

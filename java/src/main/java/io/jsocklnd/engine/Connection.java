@@ -1,0 +1,533 @@
+package io.jsocklnd.engine;
+
+import io.jsocklnd.conn.Tx;
+import io.jsocklnd.conn.TxQueue;
+import io.jsocklnd.nativeio.DirectMemory;
+import io.jsocklnd.nativeio.Errno;
+import io.jsocklnd.nativeio.IovecArrayFlyweight;
+import io.jsocklnd.nativeio.NativeIoException;
+import io.jsocklnd.nativeio.NativeSocket;
+import io.jsocklnd.node.RxDecision;
+import io.jsocklnd.proto.SocklndProtocol;
+import io.jsocklnd.wire.KsockMsgFlyweight;
+import io.jsocklnd.wire.LnetHeaderFlyweight;
+import io.jsocklnd.wire.ProtocolException;
+import org.agrona.BufferUtil;
+import org.agrona.UnsafeAccess;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+
+/**
+ * One established socklnd connection, owned by an IO agent: the RX state machine ({@code ksnc_rx_state})
+ * and the TX queue with the sends being written. Non-blocking; every method does bounded work.
+ */
+final class Connection
+{
+    static final int RX_KSM_HEADER = 1;
+    static final int RX_LNET_HEADER = 2;
+    static final int RX_PARSE = 3;
+    static final int RX_PARSE_WAIT = 4;
+    static final int RX_LNET_PAYLOAD = 5;
+    static final int RX_SLOP = 6;
+
+    static final int RX_BUFFER_CAPACITY = 64 * 1024;
+    static final int MAX_GATHER = 32;
+    private static final int READS_PER_CYCLE = 4;
+    private static final int WRITES_PER_CYCLE = 4;
+
+    final long id;
+    final Peer peer;
+    final NativeSocket socket;
+    final int ctype;
+    final SocklndProtocol proto;
+    /** Byte order of the peer's ksock headers, from its hello magic; ours are always little-endian. */
+    final ByteOrder order;
+    final String label;
+    final TxQueue queue = new TxQueue();
+    final ConnectionCounters counters;
+
+    private final IoAgent agent;
+    private final UnsafeBuffer rxBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(RX_BUFFER_CAPACITY, 64));
+    private final long rxBufferAddress = DirectMemory.address(rxBuffer, 0);
+    private final KsockMsgFlyweight ksm = new KsockMsgFlyweight();
+    private final LnetHeaderFlyweight lnetHeader = new LnetHeaderFlyweight();
+    private final IovecArrayFlyweight iov = IovecArrayFlyweight.allocate(MAX_GATHER * 2);
+    private final EngineTx[] writing = new EngineTx[MAX_GATHER];
+
+    private int writingCount;
+    private long queuedBytes;
+    private boolean wantWrite;
+    boolean closing;
+
+    private int rxState;
+    private int rxStart;
+    private int rxEnd;
+    private long rxZcCookie;
+    private long rxTargetAddress;
+    private int rxMlength;
+    private int rxReceived;
+    private int rxPayloadLength;
+    private int rxSlopRemaining;
+    private long rxMessageStartNs;
+    long lastRxNs;
+    long lastTxProgressNs;
+    long lastKeepaliveNs;
+
+    Connection(
+        final IoAgent agent,
+        final long id,
+        final Peer peer,
+        final NativeSocket socket,
+        final int ctype,
+        final SocklndProtocol proto,
+        final ByteOrder order,
+        final ConnectionCounters counters,
+        final long nowNs)
+    {
+        this.agent = agent;
+        this.id = id;
+        this.peer = peer;
+        this.socket = socket;
+        this.ctype = ctype;
+        this.proto = proto;
+        this.order = order;
+        this.counters = counters;
+        this.label = counters.label();
+        this.rxState = startState();
+        this.lastRxNs = nowNs;
+        this.lastTxProgressNs = nowNs;
+        this.lastKeepaliveNs = nowNs;
+    }
+
+    private int startState()
+    {
+        return proto.rxStartState() == SocklndProtocol.RX_START_KSM_HEADER ? RX_KSM_HEADER : RX_LNET_HEADER;
+    }
+
+    int rxState()
+    {
+        return rxState;
+    }
+
+    long queuedBytes()
+    {
+        return queuedBytes;
+    }
+
+    boolean hasPendingTx()
+    {
+        return writingCount > 0 || !queue.isEmpty();
+    }
+
+    boolean isRxIdle()
+    {
+        return rxState == startState() && rxStart == rxEnd;
+    }
+
+    long rxMessageStartNs()
+    {
+        return rxMessageStartNs;
+    }
+
+    /**
+     * Wire size used to match a send to a connection type ({@code tx_nob}).
+     */
+    int matchSize(final EngineTx tx)
+    {
+        final int lnet = tx.type() == Tx.TYPE_LNET ? LnetHeaderFlyweight.LENGTH + tx.payloadLength : 0;
+        return proto.framingLength() + lnet;
+    }
+
+    /**
+     * Queue a send on this connection through the protocol's rules.
+     */
+    void enqueue(final EngineTx tx, final long nowNs)
+    {
+        tx.connection = this;
+        tx.queuedAtNs = nowNs;
+        if (tx.type() == Tx.TYPE_LNET)
+        {
+            final Tx displaced = proto.queueMessage(queue, tx);
+            queuedBytes += proto.framingLength() + LnetHeaderFlyweight.LENGTH + (long)tx.payloadLength;
+            if (null != displaced)
+            {
+                queuedBytes -= proto.framingLength();
+                counters.noopsMerged.incrementOrdered();
+                agent.recycle((EngineTx)displaced);
+            }
+        }
+        else if (proto.queueAck(queue, ctype, tx))
+        {
+            counters.acksPiggybacked.incrementOrdered();
+            agent.recycle(tx);
+        }
+        else
+        {
+            queuedBytes += proto.framingLength();
+        }
+    }
+
+    /**
+     * Read what the socket has and run the RX state machine over it.
+     *
+     * @return work count.
+     * @throws NativeIoException on a socket error.
+     * @throws ProtocolException on bad bytes from the peer.
+     * @throws ConnectionClosedException when the peer closed the stream.
+     */
+    int onReadable(final long nowNs) throws NativeIoException
+    {
+        int work = 0;
+        for (int i = 0; i < READS_PER_CYCLE && rxState != RX_PARSE_WAIT; i++)
+        {
+            final int n;
+            if (rxState == RX_LNET_PAYLOAD && rxStart == rxEnd && rxMlength - rxReceived >= RX_BUFFER_CAPACITY / 4)
+            {
+                n = socket.read(rxTargetAddress + rxReceived, rxMlength - rxReceived);
+                if (n > 0)
+                {
+                    rxReceived += n;
+                    counters.bytesIn.getAndAddOrdered(n);
+                }
+            }
+            else
+            {
+                if (rxEnd == RX_BUFFER_CAPACITY)
+                {
+                    compactRx();
+                }
+                n = socket.read(rxBufferAddress + rxEnd, RX_BUFFER_CAPACITY - rxEnd);
+                if (n > 0)
+                {
+                    rxEnd += n;
+                    counters.bytesIn.getAndAddOrdered(n);
+                }
+            }
+
+            if (n == 0)
+            {
+                break;
+            }
+            if (n < 0)
+            {
+                throw new ConnectionClosedException(isRxIdle() ? 0 : Errno.EPROTO);
+            }
+            lastRxNs = nowNs;
+            peer.lastAliveNs = nowNs;
+            work += 1 + processRx(nowNs);
+        }
+        return work;
+    }
+
+    private void compactRx()
+    {
+        final int remaining = rxEnd - rxStart;
+        if (rxStart > 0)
+        {
+            rxBuffer.putBytes(0, rxBuffer, rxStart, remaining);
+            rxStart = 0;
+            rxEnd = remaining;
+        }
+    }
+
+    private int processRx(final long nowNs)
+    {
+        int messages = 0;
+        while (true)
+        {
+            final int available = rxEnd - rxStart;
+            switch (rxState)
+            {
+                case RX_KSM_HEADER:
+                {
+                    if (available < KsockMsgFlyweight.LENGTH)
+                    {
+                        return messages;
+                    }
+                    rxMessageStartNs = nowNs;
+                    ksm.wrap(rxBuffer, rxStart, available, order);
+                    final boolean noop = ksm.isNoop();
+                    final long cookie0 = ksm.zcCookie0();
+                    final long cookie1 = ksm.zcCookie1();
+                    rxStart += KsockMsgFlyweight.LENGTH;
+                    if (cookie1 != 0)
+                    {
+                        agent.onZcAck(this, noop, cookie0, cookie1);
+                        if (closing)
+                        {
+                            return messages;
+                        }
+                    }
+                    if (noop)
+                    {
+                        counters.noopsIn.incrementOrdered();
+                        messages++;
+                        break;
+                    }
+                    rxZcCookie = cookie0;
+                    rxState = RX_LNET_HEADER;
+                    break;
+                }
+
+                case RX_LNET_HEADER:
+                {
+                    if (available < LnetHeaderFlyweight.LENGTH)
+                    {
+                        return messages;
+                    }
+                    if (proto.framingLength() == 0)
+                    {
+                        rxMessageStartNs = nowNs;
+                    }
+                    lnetHeader.wrap(rxBuffer, rxStart, LnetHeaderFlyweight.LENGTH);
+                    rxPayloadLength = lnetHeader.payloadLength();
+                    rxState = RX_PARSE;
+                    final RxDecision decision = agent.parse(this, lnetHeader);
+                    rxStart += LnetHeaderFlyweight.LENGTH;
+                    applyDecision(decision);
+                    break;
+                }
+
+                case RX_LNET_PAYLOAD:
+                {
+                    final int wanted = rxMlength - rxReceived;
+                    final int n = Math.min(wanted, available);
+                    if (n > 0)
+                    {
+                        UnsafeAccess.UNSAFE.copyMemory(rxBufferAddress + rxStart, rxTargetAddress + rxReceived, n);
+                        rxStart += n;
+                        rxReceived += n;
+                    }
+                    if (rxReceived < rxMlength)
+                    {
+                        return messages;
+                    }
+                    payloadComplete();
+                    messages++;
+                    break;
+                }
+
+                case RX_SLOP:
+                {
+                    final int n = Math.min(rxSlopRemaining, available);
+                    rxStart += n;
+                    rxSlopRemaining -= n;
+                    if (rxSlopRemaining > 0)
+                    {
+                        return messages;
+                    }
+                    rxState = startState();
+                    break;
+                }
+
+                case RX_PARSE_WAIT:
+                default:
+                    return messages;
+            }
+        }
+    }
+
+    private void applyDecision(final RxDecision decision)
+    {
+        if (decision.isWait())
+        {
+            rxState = RX_PARSE_WAIT;
+            return;
+        }
+        resume(decision.isDeliver() ? decision.address() : 0, decision.isDeliver() ? decision.length() : 0);
+    }
+
+    /**
+     * Continue after PARSE or PARSE_WAIT with the payload's destination (0 length drops it).
+     */
+    void resume(final long address, final int capacity)
+    {
+        rxTargetAddress = address;
+        rxMlength = address == 0 ? 0 : Math.min(capacity, rxPayloadLength);
+        rxReceived = 0;
+        rxState = RX_LNET_PAYLOAD;
+        if (rxMlength == 0)
+        {
+            payloadComplete();
+        }
+    }
+
+    boolean isParseWaiting()
+    {
+        return rxState == RX_PARSE_WAIT;
+    }
+
+    /**
+     * Continue reading what is already buffered after a deferred decision.
+     */
+    int processBuffered(final long nowNs)
+    {
+        return processRx(nowNs);
+    }
+
+    private void payloadComplete()
+    {
+        counters.msgsIn.incrementOrdered();
+        agent.onPayload(this, rxTargetAddress, rxMlength, rxPayloadLength);
+        final long zcCookie = rxZcCookie;
+        rxZcCookie = 0;
+        if (zcCookie != 0)
+        {
+            agent.onZcRequest(this, zcCookie);
+        }
+        rxSlopRemaining = rxPayloadLength - rxMlength;
+        rxState = rxSlopRemaining > 0 ? RX_SLOP : startState();
+    }
+
+    /**
+     * Write queued sends, gathering up to {@link #MAX_GATHER} of them into one writev.
+     *
+     * @return work count.
+     * @throws NativeIoException on a socket error.
+     */
+    int flush(final long nowNs) throws NativeIoException
+    {
+        int work = 0;
+        for (int round = 0; round < WRITES_PER_CYCLE; round++)
+        {
+            fillWriting();
+            if (writingCount == 0)
+            {
+                break;
+            }
+            final int segments = buildIov();
+            final long written = socket.writev(iov, segments);
+            if (written <= 0)
+            {
+                break;
+            }
+            lastTxProgressNs = nowNs;
+            counters.bytesOut.getAndAddOrdered(written);
+            queuedBytes -= written;
+            work += advance(written);
+        }
+        updateWriteInterest();
+        return work;
+    }
+
+    private void fillWriting()
+    {
+        while (writingCount < MAX_GATHER)
+        {
+            final EngineTx tx = (EngineTx)queue.poll();
+            if (null == tx)
+            {
+                return;
+            }
+            pack(tx);
+            writing[writingCount++] = tx;
+        }
+    }
+
+    private void pack(final EngineTx tx)
+    {
+        final int framing = proto.framingLength();
+        tx.wireStart = EngineTx.LNET_HEADER_OFFSET - framing;
+        proto.packFraming(tx, tx.header, tx.wireStart, ByteOrder.LITTLE_ENDIAN);
+        tx.headerLength = framing + (tx.type() == Tx.TYPE_LNET ? LnetHeaderFlyweight.LENGTH : 0);
+        tx.sent = 0;
+    }
+
+    private int buildIov()
+    {
+        int segments = 0;
+        for (int i = 0; i < writingCount; i++)
+        {
+            final EngineTx tx = writing[i];
+            final long sent = tx.sent;
+            if (sent < tx.headerLength)
+            {
+                iov.set(segments++, DirectMemory.address(tx.header, tx.wireStart) + sent, tx.headerLength - sent);
+            }
+            if (tx.payloadLength > 0)
+            {
+                final long payloadSent = Math.max(0, sent - tx.headerLength);
+                iov.set(segments++, tx.payloadAddress + payloadSent, tx.payloadLength - payloadSent);
+            }
+        }
+        return segments;
+    }
+
+    private int advance(final long written)
+    {
+        long remaining = written;
+        int done = 0;
+        while (done < writingCount && remaining > 0)
+        {
+            final EngineTx tx = writing[done];
+            final long left = tx.wireLength() - tx.sent;
+            if (remaining < left)
+            {
+                tx.sent += remaining;
+                break;
+            }
+            remaining -= left;
+            tx.sent += left;
+            done++;
+        }
+        for (int i = 0; i < done; i++)
+        {
+            final EngineTx tx = writing[i];
+            writing[i] = null;
+            if (tx.type() == Tx.TYPE_LNET)
+            {
+                counters.msgsOut.incrementOrdered();
+            }
+            else
+            {
+                counters.noopsOut.incrementOrdered();
+            }
+            agent.onSent(this, tx);
+        }
+        if (done > 0)
+        {
+            System.arraycopy(writing, done, writing, 0, writingCount - done);
+            for (int i = writingCount - done; i < writingCount; i++)
+            {
+                writing[i] = null;
+            }
+            writingCount -= done;
+        }
+        return done;
+    }
+
+    private void updateWriteInterest()
+    {
+        final boolean pending = writingCount > 0 || !queue.isEmpty();
+        if (pending != wantWrite)
+        {
+            wantWrite = pending;
+            agent.writeInterest(this, pending);
+        }
+    }
+
+    /**
+     * Take every send not completely written, for failing them when the connection closes.
+     */
+    void drainUnsent(final java.util.function.Consumer<EngineTx> onUnsent)
+    {
+        for (int i = 0; i < writingCount; i++)
+        {
+            onUnsent.accept(writing[i]);
+            writing[i] = null;
+        }
+        writingCount = 0;
+        Tx tx;
+        while ((tx = queue.poll()) != null)
+        {
+            onUnsent.accept((EngineTx)tx);
+        }
+        queuedBytes = 0;
+    }
+
+    public String toString()
+    {
+        return label;
+    }
+}

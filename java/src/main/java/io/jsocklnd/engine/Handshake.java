@@ -1,0 +1,75 @@
+package io.jsocklnd.engine;
+
+import io.jsocklnd.nativeio.DirectMemory;
+import io.jsocklnd.nativeio.NativeSocket;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One connection between TCP accept/connect and the end of its hello exchange, driven by the conductor
+ * without blocking: bytes to write, bytes to read, a deadline.
+ */
+final class Handshake
+{
+    static final int CONNECTING = 1;
+    static final int WRITING = 2;
+    static final int READING = 3;
+
+    static final int BUFFER_CAPACITY = 512;
+
+    final long id;
+    final boolean active;
+    final NativeSocket socket;
+    final UnsafeBuffer buffer = DirectMemory.allocate(BUFFER_CAPACITY);
+    final InetSocketAddress remote;
+    InetSocketAddress local;
+
+    /** Active side: the peer it is meant to reach and the type it asks for. */
+    PeerRecord record;
+    int ctype;
+    int version;
+
+    int state;
+    int step;
+    int writeStart;
+    int writeEnd;
+    int readEnd;
+    int readTarget;
+    long deadlineNs;
+    /** Passive side: what to do once the reply is written (attach, or just close after a rejection). */
+    boolean attachAfterWrite;
+    long peerNid;
+    int peerPid;
+    long peerIncarnation;
+    int peerVersion;
+    java.nio.ByteOrder peerOrder;
+
+    Handshake(final long id, final boolean active, final NativeSocket socket, final InetSocketAddress remote)
+    {
+        this.id = id;
+        this.active = active;
+        this.socket = socket;
+        this.remote = remote;
+    }
+
+    void expectRead(final int target, final long deadlineNs)
+    {
+        state = READING;
+        readTarget = target;
+        this.deadlineNs = deadlineNs;
+    }
+
+    void expectWrite(final int start, final int end, final long deadlineNs)
+    {
+        state = WRITING;
+        writeStart = start;
+        writeEnd = end;
+        this.deadlineNs = deadlineNs;
+    }
+
+    public String toString()
+    {
+        return (active ? "active " : "passive ") + remote + (null == record ? "" : " " + record);
+    }
+}

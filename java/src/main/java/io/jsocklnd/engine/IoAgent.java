@@ -1,0 +1,741 @@
+package io.jsocklnd.engine;
+
+import io.jsocklnd.conn.Tx;
+import io.jsocklnd.conn.ZcRequestTable;
+import io.jsocklnd.nativeio.Epoll;
+import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
+import io.jsocklnd.nativeio.Errno;
+import io.jsocklnd.nativeio.NativeConstants;
+import io.jsocklnd.nativeio.NativeIoException;
+import io.jsocklnd.node.MessageHandler;
+import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.node.RxDecision;
+import io.jsocklnd.proto.SocklndProtocol;
+import io.jsocklnd.wire.LnetHeaderFlyweight;
+import io.jsocklnd.wire.Nid;
+import io.jsocklnd.wire.ProtocolException;
+import io.jsocklnd.wire.WireConstants;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
+
+/**
+ * The data-plane agent: owns its peers and their connections, reads sends from the application ring,
+ * runs the RX state machine, writes gathered sends, ACKs incoming ZC requests, and reports completions.
+ * Every field is owned by the agent's thread.
+ */
+public final class IoAgent implements Agent
+{
+    private static final Logger LOG = LoggerFactory.getLogger(IoAgent.class);
+    private static final int SENDS_PER_CYCLE = 256;
+    private static final int EVENTS = 256;
+    private static final long TIMER_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long KEEPALIVE_RETRY_NS = TimeUnit.SECONDS.toNanos(10);
+
+    private final NodeConfig config;
+    private final long localNid;
+    private final MessageHandler handler;
+    private final RingBuffer sendRing;
+    private final RingBuffer completionRing;
+    private final OneToOneConcurrentArrayQueue<Object> fromConductor;
+    private final OneToOneConcurrentArrayQueue<Object> toConductor;
+    private final NanoClock clock;
+    private final CounterSet counterSet;
+    private final Epoll epoll;
+    private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
+    private final Long2ObjectHashMap<Peer> peers = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
+    private final ArrayDeque<EngineTx> pool = new ArrayDeque<>();
+    private final ArrayList<Connection> dirty = new ArrayList<>();
+    private final RxDecision decision = new RxDecision();
+    private final UnsafeBuffer completionScratch = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
+    private final AtomicCounter sendsAccepted;
+    private final AtomicCounter sendsCompleted;
+    private final AtomicCounter sendsFailed;
+    private final AtomicCounter zcAcksReceived;
+    private final AtomicCounter zcAcksSent;
+    private final AtomicCounter completionRingFull;
+    private final Consumer<EngineTx> failUnsent = this::failUnsent;
+    private final Consumer<EngineTx> failPendingZc = tx -> complete(tx, -Errno.EIO);
+    private final Consumer<EngineTx> releaseAcked = this::releaseAcked;
+    private final org.agrona.concurrent.MessageHandler sendHandler = this::onSendCommand;
+
+    private long nowNs;
+    private long nextTimerNs;
+    private int closeErrno;
+
+    /**
+     * Create the agent; called by the node before start.
+     *
+     * @param config         node settings.
+     * @param handler        the layer above.
+     * @param sendRing       sends from application threads.
+     * @param completionRing completions to the application.
+     * @param fromConductor  established connections and peer commands.
+     * @param toConductor    closed connections and connect requests.
+     * @param clock          time source.
+     * @param counterSet     counters this agent allocates.
+     * @throws NativeIoException if epoll cannot be created.
+     */
+    public IoAgent(
+        final NodeConfig config,
+        final MessageHandler handler,
+        final RingBuffer sendRing,
+        final RingBuffer completionRing,
+        final OneToOneConcurrentArrayQueue<Object> fromConductor,
+        final OneToOneConcurrentArrayQueue<Object> toConductor,
+        final NanoClock clock,
+        final CounterSet counterSet) throws NativeIoException
+    {
+        this.config = config;
+        this.localNid = config.nid();
+        this.handler = handler;
+        this.sendRing = sendRing;
+        this.completionRing = completionRing;
+        this.fromConductor = fromConductor;
+        this.toConductor = toConductor;
+        this.clock = clock;
+        this.counterSet = counterSet;
+        this.epoll = Epoll.open();
+        sendsAccepted = counterSet.allocate("io sends_accepted");
+        sendsCompleted = counterSet.allocate("io sends_completed");
+        sendsFailed = counterSet.allocate("io sends_failed");
+        zcAcksReceived = counterSet.allocate("io zc_acks_received");
+        zcAcksSent = counterSet.allocate("io zc_acks_queued");
+        completionRingFull = counterSet.allocate("io completion_ring_full");
+    }
+
+    public String roleName()
+    {
+        return "jsocklnd-io";
+    }
+
+    public int doWork()
+    {
+        nowNs = clock.nanoTime();
+        int work = drainConductor();
+        work += sendRing.read(sendHandler, SENDS_PER_CYCLE);
+        work += pollSockets();
+        work += flushDirty();
+        if (nowNs - nextTimerNs >= 0)
+        {
+            nextTimerNs = nowNs + TIMER_INTERVAL_NS;
+            work += checkTimers();
+        }
+        return work;
+    }
+
+    public void onClose()
+    {
+        for (final Connection c : new ArrayList<>(connections.values()))
+        {
+            closeConnection(c, Errno.ESHUTDOWN, "node shutting down", false);
+        }
+        for (final Peer peer : peers.values())
+        {
+            failWaiting(peer, -Errno.ESHUTDOWN);
+        }
+        try
+        {
+            epoll.close();
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("epoll close failed: {}", ex.getMessage());
+        }
+    }
+
+    private int drainConductor()
+    {
+        int work = 0;
+        Object command;
+        while ((command = fromConductor.poll()) != null)
+        {
+            work++;
+            if (command instanceof EngineCommands.Attach)
+            {
+                attach((EngineCommands.Attach)command);
+            }
+            else if (command instanceof EngineCommands.ClosePeer)
+            {
+                final EngineCommands.ClosePeer close = (EngineCommands.ClosePeer)command;
+                final Peer peer = peers.get(close.peerNid);
+                if (null != peer)
+                {
+                    closePeer(peer, close.errno, close.reason);
+                }
+            }
+            else if (command instanceof EngineCommands.ConnectFailed)
+            {
+                final Peer peer = peers.get(((EngineCommands.ConnectFailed)command).peerNid);
+                if (null != peer)
+                {
+                    peer.connectRequested = false;
+                    if (peer.connections.isEmpty())
+                    {
+                        failWaiting(peer, -Errno.EHOSTUNREACH);
+                    }
+                }
+            }
+        }
+        return work;
+    }
+
+    private void attach(final EngineCommands.Attach attach)
+    {
+        final Peer peer = peerOf(attach.peerNid);
+        if (peer.incarnation != 0 && peer.incarnation != attach.incarnation)
+        {
+            closePeer(peer, Errno.ESTALE, "peer restarted");
+        }
+        peer.pid = attach.peerPid;
+        peer.incarnation = attach.incarnation;
+        peer.lastAliveNs = nowNs;
+
+        final String label = "conn#" + attach.connectionId + ' ' + Nid.toString(attach.peerNid) + ' ' +
+            ConnTypes.name(attach.ctype) + " V" + attach.proto.version();
+        final Connection c = new Connection(
+            this, attach.connectionId, peer, attach.socket, attach.ctype, attach.proto, attach.order,
+            new ConnectionCounters(counterSet, label), nowNs);
+        try
+        {
+            epoll.add(attach.socket.fd(), NativeConstants.EPOLLIN, attach.connectionId);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("{}: epoll add failed, closing: {}", label, ex.getMessage());
+            peer.connections.add(c);
+            connections.put(c.id, c);
+            closeConnection(c, ex.errno(), "epoll add failed", false);
+            return;
+        }
+        peer.connections.add(c);
+        connections.put(c.id, c);
+        peer.connectionsOpened.incrementOrdered();
+        LOG.info("{}: established local={} remote={}", label, attach.localAddress, attach.remoteAddress);
+
+        launchWaiting(peer);
+    }
+
+    private Peer peerOf(final long nid)
+    {
+        Peer peer = peers.get(nid);
+        if (null == peer)
+        {
+            peer = new Peer(nid, counterSet, nowNs);
+            peers.put(nid, peer);
+        }
+        return peer;
+    }
+
+    private void onSendCommand(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final EngineTx tx = acquire();
+        tx.lnet();
+        tx.correlationId = buffer.getLong(index + SendCommand.CORRELATION_ID_OFFSET);
+        tx.dstNid = buffer.getLong(index + SendCommand.DST_NID_OFFSET);
+        tx.dstPid = buffer.getInt(index + SendCommand.DST_PID_OFFSET);
+        tx.payloadLength = buffer.getInt(index + SendCommand.PAYLOAD_LENGTH_OFFSET);
+        tx.payloadAddress = buffer.getLong(index + SendCommand.PAYLOAD_ADDRESS_OFFSET);
+        tx.header.putBytes(
+            EngineTx.LNET_HEADER_OFFSET, buffer, index + SendCommand.HEADER_OFFSET, LnetHeaderFlyweight.LENGTH);
+        sendsAccepted.incrementOrdered();
+        launch(peerOf(tx.dstNid), tx);
+    }
+
+    private void launch(final Peer peer, final EngineTx tx)
+    {
+        final Connection c = findConnection(peer, tx);
+        if (null != c)
+        {
+            enqueue(c, tx);
+            return;
+        }
+        tx.queuedAtNs = nowNs;
+        peer.waiting.add(tx);
+        requestConnect(peer);
+    }
+
+    private void requestConnect(final Peer peer)
+    {
+        if (!peer.connectRequested)
+        {
+            peer.connectRequested = true;
+            toConductor.offer(new EngineCommands.ConnectRequest(peer.nid, peer.pid == 0 ? config.pid() : peer.pid));
+        }
+    }
+
+    private void launchWaiting(final Peer peer)
+    {
+        final int n = peer.waiting.size();
+        for (int i = 0; i < n; i++)
+        {
+            final EngineTx tx = peer.waiting.poll();
+            final Connection c = findConnection(peer, tx);
+            if (null == c)
+            {
+                peer.waiting.add(tx);
+            }
+            else
+            {
+                enqueue(c, tx);
+            }
+        }
+        if (peer.waiting.isEmpty())
+        {
+            peer.connectRequested = false;
+        }
+        else
+        {
+            peer.connectRequested = false;
+            requestConnect(peer);
+        }
+    }
+
+    /**
+     * Pick a connection as the kernel does ({@code ksocknal_find_conn_locked}): among those the protocol
+     * says "yes" to, the least queued; else among the "maybe".
+     */
+    private Connection findConnection(final Peer peer, final EngineTx tx)
+    {
+        Connection best = null;
+        int bestMatch = SocklndProtocol.MATCH_NO;
+        long bestQueued = Long.MAX_VALUE;
+        for (int i = 0, n = peer.connections.size(); i < n; i++)
+        {
+            final Connection c = peer.connections.get(i);
+            if (c.closing)
+            {
+                continue;
+            }
+            final int match = c.proto.match(c.ctype, c.matchSize(tx), tx.nonBlocking, config.minBulk());
+            if (match == SocklndProtocol.MATCH_NO)
+            {
+                continue;
+            }
+            if (match > bestMatch || (match == bestMatch && c.queuedBytes() < bestQueued))
+            {
+                best = c;
+                bestMatch = match;
+                bestQueued = c.queuedBytes();
+            }
+        }
+        return best;
+    }
+
+    private void enqueue(final Connection c, final EngineTx tx)
+    {
+        if (!c.hasPendingTx())
+        {
+            c.lastTxProgressNs = nowNs;
+        }
+        c.enqueue(tx, nowNs);
+        markDirty(c);
+    }
+
+    private void markDirty(final Connection c)
+    {
+        if (!c.closing && !dirty.contains(c))
+        {
+            dirty.add(c);
+        }
+    }
+
+    private int flushDirty()
+    {
+        int work = 0;
+        for (int i = 0; i < dirty.size(); i++)
+        {
+            final Connection c = dirty.get(i);
+            if (!c.closing)
+            {
+                work += flush(c);
+            }
+        }
+        dirty.clear();
+        return work;
+    }
+
+    private int flush(final Connection c)
+    {
+        try
+        {
+            return c.flush(nowNs);
+        }
+        catch (final NativeIoException ex)
+        {
+            closeConnectionAndSiblings(c, ex.errno(), "write failed: " + ex.getMessage());
+            return 1;
+        }
+    }
+
+    private int pollSockets()
+    {
+        final int n;
+        try
+        {
+            n = epoll.epollWait(events, 0);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.error("epoll_wait failed: {}", ex.getMessage());
+            return 0;
+        }
+        int work = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final Connection c = connections.get(events.data(i));
+            if (null == c || c.closing)
+            {
+                continue;
+            }
+            final int ready = events.events(i);
+            if ((ready & (NativeConstants.EPOLLIN | NativeConstants.EPOLLERR | NativeConstants.EPOLLHUP)) != 0)
+            {
+                work += read(c);
+            }
+            if (!c.closing && (ready & NativeConstants.EPOLLOUT) != 0)
+            {
+                work += flush(c);
+            }
+        }
+        return work;
+    }
+
+    private int read(final Connection c)
+    {
+        try
+        {
+            return c.onReadable(nowNs);
+        }
+        catch (final ProtocolException ex)
+        {
+            c.peer.protocolErrors.incrementOrdered();
+            closeConnectionAndSiblings(c, Errno.EPROTO, "protocol error: " + ex.getMessage());
+        }
+        catch (final ConnectionClosedException ex)
+        {
+            if (ex.errno == 0)
+            {
+                closeConnection(c, 0, "closed by peer", true);
+            }
+            else
+            {
+                closeConnectionAndSiblings(c, ex.errno, "closed by peer inside a message");
+            }
+        }
+        catch (final NativeIoException ex)
+        {
+            closeConnectionAndSiblings(c, ex.errno(), "read failed: " + ex.getMessage());
+        }
+        return 1;
+    }
+
+    RxDecision parse(final Connection c, final LnetHeaderFlyweight header)
+    {
+        decision.clear();
+        handler.onHeader(c.id, c.peer.nid, header, decision);
+        return decision;
+    }
+
+    void onPayload(final Connection c, final long address, final int received, final int payloadLength)
+    {
+        handler.onPayload(c.id, address, received, payloadLength);
+    }
+
+    /**
+     * Resume a connection left in PARSE_WAIT.
+     *
+     * @param connectionId the connection.
+     * @param address      payload destination, or 0 to drop.
+     * @param capacity     bytes available there.
+     * @return true if the connection was waiting.
+     */
+    public boolean resumeReceive(final long connectionId, final long address, final int capacity)
+    {
+        final Connection c = connections.get(connectionId);
+        if (null == c || !c.isParseWaiting())
+        {
+            return false;
+        }
+        c.resume(address, capacity);
+        try
+        {
+            c.processBuffered(nowNs);
+        }
+        catch (final ProtocolException ex)
+        {
+            closeConnectionAndSiblings(c, Errno.EPROTO, "protocol error: " + ex.getMessage());
+        }
+        return true;
+    }
+
+    /**
+     * A ksock header carried an ACK ({@code [1]} non-zero): release what it names, or close on a cookie
+     * that is not pending (the sender side of {@code ksocknal_handle_zcack}).
+     */
+    void onZcAck(final Connection c, final boolean noop, final long cookie0, final long cookie1)
+    {
+        final int released = c.peer.zcRequests.onAck(noop, cookie0, cookie1, c.proto.keepaliveDefined(), releaseAcked);
+        if (released == ZcRequestTable.UNKNOWN_COOKIE)
+        {
+            c.peer.protocolErrors.incrementOrdered();
+            closeConnectionAndSiblings(c, Errno.EPROTO,
+                "unknown ZC-ACK cookie: cookie0=" + Long.toUnsignedString(noop ? cookie0 : 0) +
+                " cookie1=" + Long.toUnsignedString(cookie1));
+        }
+        else if (released > 0)
+        {
+            zcAcksReceived.getAndAddOrdered(released);
+        }
+    }
+
+    private void releaseAcked(final EngineTx tx)
+    {
+        complete(tx, 0);
+    }
+
+    /**
+     * A message carrying a ZC request cookie has been consumed: ACK it once, on the connection the
+     * protocol prefers for non-blocking sends (V3: the ACK connection; V2: CONTROL).
+     */
+    void onZcRequest(final Connection c, final long cookie)
+    {
+        final EngineTx ack = acquire();
+        ack.noop(cookie);
+        ack.nonBlocking = true;
+        Connection target = findConnection(c.peer, ack);
+        if (null == target)
+        {
+            target = c.peer.connectionOfType(SOCKLND_CONN_CONTROL);
+        }
+        if (null == target)
+        {
+            target = c;
+        }
+        zcAcksSent.incrementOrdered();
+        enqueue(target, ack);
+    }
+
+    void onSent(final Connection c, final EngineTx tx)
+    {
+        if (tx.type() == Tx.TYPE_NOOP)
+        {
+            recycle(tx);
+            return;
+        }
+        complete(tx, 0);
+    }
+
+    private void complete(final EngineTx tx, final int status)
+    {
+        if (status == 0)
+        {
+            sendsCompleted.incrementOrdered();
+        }
+        else
+        {
+            sendsFailed.incrementOrdered();
+        }
+        completionScratch.putLong(0, tx.correlationId);
+        completionScratch.putInt(8, status);
+        if (!completionRing.write(SendCommand.COMPLETION_MSG_TYPE, completionScratch, 0, 12))
+        {
+            completionRingFull.incrementOrdered();
+            LOG.error("completion ring full: correlationId={} status={} lost", tx.correlationId, status);
+        }
+        recycle(tx);
+    }
+
+    void writeInterest(final Connection c, final boolean on)
+    {
+        try
+        {
+            epoll.modify(c.socket.fd(), NativeConstants.EPOLLIN | (on ? NativeConstants.EPOLLOUT : 0), c.id);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("{}: epoll modify failed: {}", c, ex.getMessage());
+        }
+    }
+
+    EngineTx acquire()
+    {
+        final EngineTx tx = pool.poll();
+        return null == tx ? new EngineTx() : tx;
+    }
+
+    void recycle(final EngineTx tx)
+    {
+        tx.reset();
+        pool.add(tx);
+    }
+
+    private int checkTimers()
+    {
+        int work = 0;
+        final long timeoutNs = config.sockTimeoutNs();
+        for (final Peer peer : peers.values())
+        {
+            if (!peer.waiting.isEmpty() && nowNs - peer.waiting.peek().queuedAtNs > timeoutNs)
+            {
+                peer.timeouts.incrementOrdered();
+                LOG.warn("peer {}: sends waited {} ms for a connection, failing them", peer,
+                    TimeUnit.NANOSECONDS.toMillis(timeoutNs));
+                failWaiting(peer, -Errno.ETIMEDOUT);
+                work++;
+            }
+            if (peer.zcRequests.firstExpired(nowNs) != null && !peer.connections.isEmpty())
+            {
+                peer.timeouts.incrementOrdered();
+                closePeer(peer, Errno.ETIMEDOUT, "stale ZC requests: pending=" + peer.zcRequests.pendingCount());
+                work++;
+            }
+        }
+
+        final List<Connection> expired = new ArrayList<>();
+        for (final Connection c : connections.values())
+        {
+            if (c.closing)
+            {
+                continue;
+            }
+            if (!c.isRxIdle() && nowNs - c.rxMessageStartNs() > timeoutNs && nowNs - c.lastRxNs > timeoutNs)
+            {
+                expired.add(c);
+            }
+            else if (c.hasPendingTx() && nowNs - c.lastTxProgressNs > timeoutNs)
+            {
+                expired.add(c);
+            }
+            else if (config.keepaliveNs() > 0 && c.proto.keepaliveDefined() && c.ctype == SOCKLND_CONN_BULK_IN &&
+                nowNs - c.peer.lastAliveNs >= config.keepaliveNs() && nowNs - c.lastKeepaliveNs >= KEEPALIVE_RETRY_NS &&
+                !c.hasPendingTx())
+            {
+                c.lastKeepaliveNs = nowNs;
+                final EngineTx keepalive = acquire();
+                keepalive.noop(WireConstants.SOCKNAL_KEEPALIVE_PING);
+                keepalive.nonBlocking = true;
+                enqueue(c, keepalive);
+                work++;
+            }
+        }
+        for (final Connection c : expired)
+        {
+            c.peer.timeouts.incrementOrdered();
+            closeConnectionAndSiblings(c, Errno.ETIMEDOUT, "no progress for " +
+                TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
+            work++;
+        }
+        return work;
+    }
+
+    private void closePeer(final Peer peer, final int errno, final String reason)
+    {
+        for (final Connection c : new ArrayList<>(peer.connections))
+        {
+            closeConnection(c, errno, reason, false);
+        }
+        failZcRequests(peer, null);
+    }
+
+    private void closeConnectionAndSiblings(final Connection c, final int errno, final String reason)
+    {
+        closePeer(c.peer, errno, reason);
+    }
+
+    private void closeConnection(final Connection c, final int errno, final String reason, final boolean byPeer)
+    {
+        if (c.closing)
+        {
+            return;
+        }
+        c.closing = true;
+        if (errno == 0)
+        {
+            LOG.info("{}: closed: {}", c, reason);
+        }
+        else
+        {
+            LOG.warn("{}: closing: {} rc={}", c, reason, -errno);
+        }
+        try
+        {
+            epoll.remove(c.socket.fd());
+        }
+        catch (final NativeIoException ignore)
+        {
+            // the descriptor may already be gone; closing it below is what matters
+        }
+        try
+        {
+            c.socket.close();
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("{}: close failed: {}", c, ex.getMessage());
+        }
+
+        closeErrno = errno == 0 ? Errno.ECONNRESET : errno;
+        c.drainUnsent(failUnsent);
+        failZcRequests(c.peer, c);
+
+        connections.remove(c.id);
+        c.peer.connections.remove(c);
+        c.peer.foldIn(c.counters);
+        c.peer.connectionsClosed.incrementOrdered();
+        c.counters.close();
+        toConductor.offer(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, reason));
+
+        if (c.peer.connections.isEmpty() && !c.peer.waiting.isEmpty())
+        {
+            c.peer.connectRequested = false;
+            requestConnect(c.peer);
+        }
+    }
+
+    private void failUnsent(final EngineTx tx)
+    {
+        if (tx.type() == Tx.TYPE_NOOP)
+        {
+            recycle(tx);
+        }
+        else
+        {
+            tx.connection.peer.sendsFailed.incrementOrdered();
+            complete(tx, -closeErrno);
+        }
+    }
+
+    private void failZcRequests(final Peer peer, final Connection onlyOn)
+    {
+        peer.zcRequests.removeIf(tx -> null == onlyOn || tx.connection == onlyOn, failPendingZc);
+    }
+
+    private void failWaiting(final Peer peer, final int status)
+    {
+        EngineTx tx;
+        while ((tx = peer.waiting.poll()) != null)
+        {
+            peer.sendsFailed.incrementOrdered();
+            complete(tx, status);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.jsocklnd.engine;
+
+import io.jsocklnd.conn.ZcRequestTable;
+import io.jsocklnd.wire.Nid;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Data-plane state of one peer, owned by one IO agent: its connections, the sends waiting for a
+ * connection, and the zero-copy sends waiting for their ACK.
+ */
+final class Peer
+{
+    final long nid;
+    int pid;
+    long incarnation;
+    final List<Connection> connections = new ArrayList<>(4);
+    final ArrayDeque<EngineTx> waiting = new ArrayDeque<>();
+    final ZcRequestTable<EngineTx> zcRequests = new ZcRequestTable<>();
+    boolean connectRequested;
+    long lastAliveNs;
+
+    final AtomicCounter bytesIn;
+    final AtomicCounter bytesOut;
+    final AtomicCounter msgsIn;
+    final AtomicCounter msgsOut;
+    final AtomicCounter connectionsOpened;
+    final AtomicCounter connectionsClosed;
+    final AtomicCounter timeouts;
+    final AtomicCounter protocolErrors;
+    final AtomicCounter sendsFailed;
+
+    Peer(final long nid, final CounterSet counters, final long nowNs)
+    {
+        this.nid = nid;
+        this.lastAliveNs = nowNs;
+        final String label = "peer " + Nid.toString(nid);
+        bytesIn = counters.allocate(label + " bytes_in");
+        bytesOut = counters.allocate(label + " bytes_out");
+        msgsIn = counters.allocate(label + " msgs_in");
+        msgsOut = counters.allocate(label + " msgs_out");
+        connectionsOpened = counters.allocate(label + " conns_opened");
+        connectionsClosed = counters.allocate(label + " conns_closed");
+        timeouts = counters.allocate(label + " timeouts");
+        protocolErrors = counters.allocate(label + " protocol_errors");
+        sendsFailed = counters.allocate(label + " sends_failed");
+    }
+
+    void foldIn(final ConnectionCounters counters)
+    {
+        bytesIn.getAndAddOrdered(counters.bytesIn.get());
+        bytesOut.getAndAddOrdered(counters.bytesOut.get());
+        msgsIn.getAndAddOrdered(counters.msgsIn.get());
+        msgsOut.getAndAddOrdered(counters.msgsOut.get());
+    }
+
+    Connection connectionOfType(final int ctype)
+    {
+        for (int i = 0, n = connections.size(); i < n; i++)
+        {
+            final Connection c = connections.get(i);
+            if (c.ctype == ctype && !c.closing)
+            {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    public String toString()
+    {
+        return Nid.toString(nid);
+    }
+}

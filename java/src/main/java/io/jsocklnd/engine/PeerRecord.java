@@ -1,0 +1,54 @@
+package io.jsocklnd.engine;
+
+import io.jsocklnd.wire.Nid;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * Control-plane state of one peer, owned by the conductor: identity, what was negotiated, how many
+ * connections of each type exist, and when to try connecting next ({@code ksock_conn_cb}).
+ */
+final class PeerRecord
+{
+    final long nid;
+    int pid;
+    long incarnation;
+    /** Hello version negotiated with this peer, 0 when none (the newest is tried). */
+    int version;
+    final int[] connections = new int[4];
+    int activeInProgress;
+    boolean wanted;
+    long retryIntervalNs;
+    long nextAttemptNs;
+    int retries;
+
+    final AtomicCounter connectAttempts;
+    final AtomicCounter reconnects;
+    final AtomicCounter refusedByPeer;
+    final AtomicCounter refusedRace;
+    final AtomicCounter refusedDuplicate;
+    final AtomicCounter refusedStale;
+    final AtomicCounter connectFailures;
+
+    PeerRecord(final long nid, final CounterSet counters)
+    {
+        this.nid = nid;
+        final String label = "peer " + Nid.toString(nid);
+        connectAttempts = counters.allocate(label + " connect_attempts");
+        reconnects = counters.allocate(label + " reconnects");
+        refusedByPeer = counters.allocate(label + " hellos_refused_by_peer");
+        refusedRace = counters.allocate(label + " hellos_refused_race");
+        refusedDuplicate = counters.allocate(label + " hellos_refused_duplicate");
+        refusedStale = counters.allocate(label + " hellos_refused_stale");
+        connectFailures = counters.allocate(label + " connect_failures");
+    }
+
+    int total()
+    {
+        return connections[0] + connections[1] + connections[2] + connections[3];
+    }
+
+    public String toString()
+    {
+        return Nid.toString(nid);
+    }
+}

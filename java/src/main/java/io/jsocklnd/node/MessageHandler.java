@@ -1,0 +1,30 @@
+package io.jsocklnd.node;
+
+import io.jsocklnd.wire.LnetHeaderFlyweight;
+
+/**
+ * The layer above the LND: told of every LNet message received. Called on the IO agent thread; must not
+ * block. The header flyweight is valid only during the call.
+ */
+public interface MessageHandler
+{
+    /**
+     * A message header arrived (RX state PARSE): decide where its payload goes.
+     *
+     * @param connectionId the connection it came on.
+     * @param srcNid       the peer's NID as established by the hello.
+     * @param header       the LNet header (nid4, little-endian).
+     * @param decision     set one outcome on it.
+     */
+    void onHeader(long connectionId, long srcNid, LnetHeaderFlyweight header, RxDecision decision);
+
+    /**
+     * The payload part that was delivered is complete (and the rest, if any, will be discarded).
+     *
+     * @param connectionId   the connection it came on.
+     * @param address        where the payload was stored (0 if dropped).
+     * @param receivedLength bytes stored.
+     * @param payloadLength  bytes the message carried.
+     */
+    void onPayload(long connectionId, long address, int receivedLength, int payloadLength);
+}
