@@ -3,6 +3,8 @@
 # through the JUnit console launcher. Each class runs in fuzz-findings/<Class>/ (git-ignored): crash files
 # (crash-*) and the generated corpus (.cifuzz-corpus/) land there, the log in run.log.
 # The duration is Jazzer's max_duration option (-Djazzer.max_duration), which overrides @FuzzTest(maxDuration).
+# JUnit's @Timeout would cut the whole fuzzing run short, so it is disabled here (Jazzer still turns the class's
+# @Timeout into libFuzzer's per-input -timeout) and `timeout` bounds each JVM at FUZZ_SECONDS + 180 s.
 # FUZZ_FILTER (a grep -E pattern on the class name) narrows the run to some classes.
 # Fails on any finding; prints executions per class and a closing "N passed, N failed" line.
 set -uo pipefail
@@ -56,7 +58,7 @@ for cls in "${classes[@]}"; do
   started=$(date +%s)
   (
     cd "$dir" && JAZZER_FUZZ=1 timeout $((FUZZ_SECONDS + 180)) java -Xmx"$FUZZ_HEAP" \
-      -Djazzer.max_duration="${FUZZ_SECONDS}s" \
+      -Djazzer.max_duration="${FUZZ_SECONDS}s" -Djunit.jupiter.execution.timeout.mode=disabled \
       -cp "$classpath" org.junit.platform.console.ConsoleLauncher execute \
       --disable-banner --disable-ansi-colors --details=summary --fail-if-no-tests --select-class "$cls"
   ) >"$log" 2>&1
