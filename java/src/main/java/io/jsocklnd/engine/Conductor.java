@@ -369,47 +369,65 @@ public final class Conductor implements Agent
     {
         record.connectAttempts.incrementOrdered();
         final InetSocketAddress remote = new InetSocketAddress(ipv4(Nid.addr(record.nid)), config.port());
-        final NativeSocket socket;
-        try
+        int startPort = LNET_ACCEPTOR_MAX_RESERVED_PORT;
+        while (true)
         {
-            socket = NativeSocket.openTcp(NativeConstants.AF_INET);
-        }
-        catch (final NativeIoException ex)
-        {
-            LOG.warn("peer {}: cannot create socket: {}", record, ex.getMessage());
-            record.retryIntervalNs = nextInterval(record.retryIntervalNs);
-            record.nextAttemptNs = nowNs + record.retryIntervalNs;
-            return;
-        }
+            final NativeSocket socket;
+            try
+            {
+                socket = NativeSocket.openTcp(NativeConstants.AF_INET);
+            }
+            catch (final NativeIoException ex)
+            {
+                LOG.warn("peer {}: cannot create socket: {}", record, ex.getMessage());
+                record.retryIntervalNs = nextInterval(record.retryIntervalNs);
+                record.nextAttemptNs = nowNs + record.retryIntervalNs;
+                return;
+            }
 
-        final Handshake h = new Handshake(nextId++, true, socket, remote);
-        h.record = record;
-        h.ctype = ctype;
-        h.version = record.version != 0 ? record.version : config.protocolVersion();
-        record.activeInProgress++;
-        handshakes.put(h.id, h);
-        try
-        {
-            if (config.privilegedSourcePort())
+            final Handshake h = new Handshake(nextId++, true, socket, remote);
+            h.record = record;
+            h.ctype = ctype;
+            h.version = record.version != 0 ? record.version : config.protocolVersion();
+            record.activeInProgress++;
+            handshakes.put(h.id, h);
+            int port = 0;
+            try
             {
-                socket.bindPrivileged(localAddress, LNET_ACCEPTOR_MAX_RESERVED_PORT);
+                if (config.privilegedSourcePort())
+                {
+                    port = socket.bindPrivileged(localAddress, startPort);
+                }
+                else
+                {
+                    socket.bind(new InetSocketAddress(localAddress, 0));
+                }
+                epoll.add(socket.fd(), NativeConstants.EPOLLOUT, h.id);
+                h.step = ACTIVE_CONNECT;
+                h.state = Handshake.CONNECTING;
+                h.deadlineNs = nowNs + config.sockTimeoutNs();
+                if (socket.connect(remote))
+                {
+                    onConnected(h);
+                }
+                return;
             }
-            else
+            catch (final NativeIoException ex)
             {
-                socket.bind(new InetSocketAddress(localAddress, 0));
+                // Reusing a privileged port toward the same peer address gives EADDRNOTAVAIL at connect:
+                // move on to the next port down, as the kernel's port loop does.
+                if (ex.errno() == Errno.EADDRNOTAVAIL && config.privilegedSourcePort() &&
+                    port > LNET_ACCEPTOR_MIN_RESERVED_PORT)
+                {
+                    handshakes.remove(h.id);
+                    record.activeInProgress--;
+                    closeQuietly(h);
+                    startPort = port - 1;
+                    continue;
+                }
+                failActive(h, ex.errno(), "connect failed: " + ex.getMessage(), FATAL);
+                return;
             }
-            epoll.add(socket.fd(), NativeConstants.EPOLLOUT, h.id);
-            h.step = ACTIVE_CONNECT;
-            h.state = Handshake.CONNECTING;
-            h.deadlineNs = nowNs + config.sockTimeoutNs();
-            if (socket.connect(remote))
-            {
-                onConnected(h);
-            }
-        }
-        catch (final NativeIoException ex)
-        {
-            failActive(h, ex.errno(), "connect failed: " + ex.getMessage(), FATAL);
         }
     }
 

@@ -59,10 +59,12 @@ class NodeExchangeTest
             }, 10_000));
             completions.done.forEach(c -> assertEquals(0, c[1], "status of " + c[0]));
 
+            assertTrue(await(() -> a.connections().size() == 3 && b.connections().size() == 3, 10_000),
+                () -> "a=" + a.connections() + " b=" + b.connections());
             final List<String> conns = a.connections();
-            assertTrue(conns.size() >= 3, conns.toString());
-            System.out.println("a connections: " + conns);
-            System.out.println("b connections: " + b.connections());
+            assertTrue(conns.stream().anyMatch(c -> c.endsWith("127.0.1.2@tcp CONTROL V3")), conns.toString());
+            assertTrue(conns.stream().anyMatch(c -> c.endsWith("127.0.1.2@tcp BULK_IN V3")), conns.toString());
+            assertTrue(conns.stream().anyMatch(c -> c.endsWith("127.0.1.2@tcp BULK_OUT V3")), conns.toString());
         }
     }
 }
