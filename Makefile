@@ -34,7 +34,9 @@ jar: native
 	$(MVN) $(MVN_FLAGS) -DskipTests package
 
 java-test: native
-	$(MVN) $(MVN_FLAGS) test
+	rm -rf java/target/surefire-reports
+	$(MVN) $(MVN_FLAGS) test || { scripts/test-summary.sh; exit 1; }
+	scripts/test-summary.sh
 
 # Writes the test classpath once so fuzz targets run without a Maven start each.
 $(CP_FILE): java/pom.xml pom.xml
