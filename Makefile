@@ -14,7 +14,7 @@ CP_FILE     := java/target/test-classpath.txt
 FUZZ_SECONDS      ?= 5
 FUZZ_LONG_SECONDS ?= 300
 
-.PHONY: all native native-test jar test java-test fuzz-short fuzz demo bench soak clean
+.PHONY: all native native-test jar test java-test fuzz-short fuzz demo bench bench-e2e soak clean
 
 all: native jar
 
@@ -55,6 +55,13 @@ BENCH ?= io.jsocklnd.bench
 bench: native $(CP_FILE)
 	$(MVN) $(MVN_FLAGS) -f java/pom.xml test-compile
 	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) org.openjdk.jmh.Main -prof gc $(BENCH)
+
+# End-to-end throughput against a raw-TCP baseline measured in the same run (prints the ratio).
+BENCH_MIB ?= 2048
+BENCH_MSG ?= 1048576
+bench-e2e: jar $(CP_FILE)
+	java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
+	  io.jsocklnd.demo.ThroughputBench $(BENCH_MIB) $(BENCH_MSG) 3
 
 # Two nodes on loopback move DEMO_MIB MiB of checksummed 1 MiB PUTs (the full three-node demo with legacy
 # V1/V2 peers and ZC-ACK statistics comes with the LNet API).

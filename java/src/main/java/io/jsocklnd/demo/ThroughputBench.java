@@ -1,0 +1,206 @@
+package io.jsocklnd.demo;
+
+import io.jsocklnd.nativeio.DirectMemory;
+import io.jsocklnd.nativeio.NativeConstants;
+import io.jsocklnd.nativeio.NativeSocket;
+import io.jsocklnd.node.CompletionHandler;
+import io.jsocklnd.node.MessageHandler;
+import io.jsocklnd.node.Node;
+import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.node.RxDecision;
+import io.jsocklnd.wire.LnetHeaderFlyweight;
+import io.jsocklnd.wire.WireConstants;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * End-to-end throughput of jsocklnd beside a raw-TCP baseline measured in the same run: the same number
+ * of bytes in the same message size, one stream, loopback. Prints both rates and their ratio; machines
+ * are noisy, so only the ratio within one run means anything.
+ * <p>
+ * Arguments: {@code [MiB per run, default 2048] [message bytes, default 1 MiB] [rounds, default 3]}.
+ * System property {@code jsocklnd.bench.threading}: SHARED (default, one thread per node) or DEDICATED.
+ */
+public final class ThroughputBench
+{
+    private static final NodeConfig.ThreadingMode THREADING =
+        NodeConfig.ThreadingMode.valueOf(System.getProperty("jsocklnd.bench.threading", "SHARED"));
+
+    private ThroughputBench()
+    {
+    }
+
+    /**
+     * Run the bench.
+     *
+     * @param args MiB per run, message size, rounds.
+     * @throws Exception on a socket error.
+     */
+    public static void main(final String[] args) throws Exception
+    {
+        final long mib = args.length > 0 ? Long.parseLong(args[0]) : 2048;
+        final int message = args.length > 1 ? Integer.parseInt(args[1]) : WireConstants.LNET_MAX_PAYLOAD;
+        final int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        final long messages = mib * (1 << 20) / message;
+        System.out.printf("throughput: %d messages of %d bytes per run, %d rounds, threading %s%n",
+            messages, message, rounds, THREADING);
+
+        for (int round = 1; round <= rounds; round++)
+        {
+            final double raw = rawTcp(messages, message);
+            final double lnd = jsocklnd(messages, message);
+            System.out.printf("round %d: raw TCP %.2f Gbit/s, jsocklnd %.2f Gbit/s, ratio %.2f%n",
+                round, raw, lnd, lnd / raw);
+        }
+    }
+
+    private static double rawTcp(final long messages, final int message) throws Exception
+    {
+        try (NativeSocket listener = NativeSocket.openTcp(NativeConstants.AF_INET))
+        {
+            listener.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.13"), 0));
+            listener.listen(1);
+            final NativeSocket client = NativeSocket.openTcp(NativeConstants.AF_INET);
+            client.connect(listener.localAddress());
+            NativeSocket server = null;
+            for (int i = 0; i < 5000 && null == server; i++)
+            {
+                server = listener.accept();
+                if (null == server)
+                {
+                    Thread.sleep(1);
+                }
+            }
+            client.poll(NativeConstants.POLLOUT, 5000);
+            client.finishConnect();
+            final NativeSocket receiver = server;
+            final long total = messages * message;
+            final AtomicLong received = new AtomicLong();
+            final Thread reader = new Thread(() ->
+            {
+                final UnsafeBuffer buffer = DirectMemory.allocatePageAligned(message);
+                long got = 0;
+                try
+                {
+                    while (got < total)
+                    {
+                        final int n = receiver.read(buffer, 0, message);
+                        if (n < 0)
+                        {
+                            break;
+                        }
+                        if (n == 0)
+                        {
+                            Thread.onSpinWait();
+                        }
+                        got += n;
+                    }
+                }
+                catch (final Exception ex)
+                {
+                    ex.printStackTrace();
+                }
+                received.set(got);
+            });
+            final UnsafeBuffer payload = DirectMemory.allocatePageAligned(message);
+            final long start = System.nanoTime();
+            reader.start();
+            long sent = 0;
+            while (sent < total)
+            {
+                final int n = client.write(payload, (int)(sent % message), (int)Math.min(message - sent % message, total - sent));
+                if (n == 0)
+                {
+                    Thread.onSpinWait();
+                }
+                sent += n;
+            }
+            reader.join(TimeUnit.MINUTES.toMillis(2));
+            final double seconds = (System.nanoTime() - start) / 1e9;
+            client.close();
+            receiver.close();
+            return received.get() * 8 / seconds / 1e9;
+        }
+    }
+
+    private static double jsocklnd(final long messages, final int message) throws Exception
+    {
+        final Sink sink = new Sink(message);
+        final NodeConfig senderConfig = new NodeConfig().nid("127.0.0.14@tcp").threadingMode(THREADING);
+        final NodeConfig receiverConfig = new NodeConfig().nid("127.0.0.15@tcp").threadingMode(THREADING);
+        try (Node rx = Node.start(receiverConfig, sink);
+            Node tx = Node.start(senderConfig, new Sink(message)))
+        {
+            final long dst = receiverConfig.nid();
+            final UnsafeBuffer header = new UnsafeBuffer(new byte[LnetHeaderFlyweight.LENGTH]);
+            new LnetHeaderFlyweight().wrapForEncode(header, 0, LnetHeaderFlyweight.LENGTH, WireConstants.LNET_MSG_PUT)
+                .destNid(dst).srcNid(senderConfig.nid())
+                .destPid(WireConstants.LNET_PID_LUSTRE).srcPid(WireConstants.LNET_PID_LUSTRE)
+                .payloadLength(message).wmdInterfaceCookie(-1L).wmdObjectCookie(-1L).putPtlIndex(4);
+            final UnsafeBuffer payload = DirectMemory.allocatePageAligned(message);
+            final long address = DirectMemory.address(payload, 0);
+            final long[] completed = new long[1];
+            final CompletionHandler onCompletion = (id, status) -> completed[0]++;
+            final int window = 32;
+
+            // Warm the connections up before timing.
+            tx.send(dst, WireConstants.LNET_PID_LUSTRE, header, 0, address, message, -1);
+            final long warmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (completed[0] < 1 && System.nanoTime() - warmDeadline < 0)
+            {
+                tx.pollCompletions(onCompletion, 16);
+            }
+            completed[0] = 0;
+            final long base = sink.messages.get();
+
+            final long start = System.nanoTime();
+            final long deadline = start + TimeUnit.MINUTES.toNanos(2);
+            long sent = 0;
+            while (completed[0] < messages && System.nanoTime() - deadline < 0)
+            {
+                tx.pollCompletions(onCompletion, window);
+                if (sent < messages && sent - completed[0] < window &&
+                    tx.send(dst, WireConstants.LNET_PID_LUSTRE, header, 0, address, message, sent))
+                {
+                    sent++;
+                }
+            }
+            while (sink.messages.get() - base < messages && System.nanoTime() - deadline < 0)
+            {
+                Thread.onSpinWait();
+            }
+            final double seconds = (System.nanoTime() - start) / 1e9;
+            return (sink.messages.get() - base) * (double)message * 8 / seconds / 1e9;
+        }
+    }
+
+    private static final class Sink implements MessageHandler
+    {
+        private final Long2ObjectHashMap<UnsafeBuffer> buffers = new Long2ObjectHashMap<>();
+        private final int message;
+        final AtomicLong messages = new AtomicLong();
+
+        Sink(final int message)
+        {
+            this.message = message;
+        }
+
+        public void onHeader(final long connectionId, final long srcNid, final LnetHeaderFlyweight header,
+            final RxDecision decision)
+        {
+            final UnsafeBuffer buffer = buffers.computeIfAbsent(connectionId, id -> DirectMemory.allocatePageAligned(message));
+            decision.deliverTo(DirectMemory.address(buffer, 0), message);
+        }
+
+        public void onPayload(final long connectionId, final long address, final int receivedLength,
+            final int payloadLength)
+        {
+            messages.incrementAndGet();
+        }
+    }
+}
