@@ -260,7 +260,8 @@ class SharedCaptureDissectionTest
         static byte[] encode(final DecodedRecord r)
         {
             final UnsafeBuffer out = new UnsafeBuffer(new byte[256]);
-            final ByteOrder order = "be".equals(r.text("byte_order")) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+            final ByteOrder order = r.has("byte_order") && "be".equals(r.text("byte_order")) ?
+                ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
             final int length;
             switch (r.kind())
             {
