@@ -193,23 +193,31 @@ public final class StreamDissector
                 return;
             }
             final Framing known = negotiatedVersion == 0 ? null : Framing.of(negotiatedVersion);
+            version = negotiatedVersion;
             if (helloVersion != 0)
             {
-                version = negotiatedVersion;
                 framing = known;
                 order = known == Framing.V1 ? LE : helloOrder;
             }
-            else if (!resynchronise(known, position == 0 && !direction.synSeen() ?
-                "capture starts mid-stream" : "no hello at the start of the stream"))
+            else
             {
-                return;
+                final TcpDirection.Gap gap = gapFrom(position, 1);
+                if (gap != null)
+                {
+                    skipGap(gap, "bytes not captured", known);
+                }
+                else
+                {
+                    resynchronise(known, position == 0 && !direction.synSeen() ?
+                        "capture starts mid-stream" : "no hello at the start of the stream");
+                }
             }
             while (!stopped && position < length)
             {
                 final TcpDirection.Gap gap = gapFrom(position, 1);
                 if (gap != null)
                 {
-                    skipGap(gap, "bytes not captured");
+                    skipGap(gap, "bytes not captured", framing);
                     continue;
                 }
                 try
@@ -260,7 +268,7 @@ public final class StreamDissector
             return true;
         }
 
-        private void skipGap(final TcpDirection.Gap gap, final String why)
+        private void skipGap(final TcpDirection.Gap gap, final String why, final Framing hint)
         {
             final int from = position;
             position = gap.end();
@@ -268,7 +276,7 @@ public final class StreamDissector
                 why + ": missing=" + gap.offset() + ".." + gap.end()));
             if (position < length)
             {
-                resynchronise(framing, "after missing bytes");
+                resynchronise(hint, "after missing bytes");
             }
         }
 
@@ -357,7 +365,7 @@ public final class StreamDissector
             final TcpDirection.Gap headerGap = gapFrom(position, KsockMsgFlyweight.LENGTH);
             if (headerGap != null)
             {
-                skipGap(headerGap, "ksock header cut by missing bytes");
+                skipGap(headerGap, "ksock header cut by missing bytes", framing);
                 return;
             }
             ksock.wrap(buffer, position, length - position, order);
@@ -382,7 +390,7 @@ public final class StreamDissector
             final TcpDirection.Gap lnetGap = gapFrom(headerAt, headerLength);
             if (lnetGap != null)
             {
-                skipGap(lnetGap, "lnet header cut by missing bytes");
+                skipGap(lnetGap, "lnet header cut by missing bytes", framing);
                 return;
             }
             final int total = lnetFields(headerAt, fields, KsockMsgFlyweight.LENGTH);
@@ -395,7 +403,7 @@ public final class StreamDissector
             final TcpDirection.Gap headerGap = gapFrom(position, LnetHeaderFlyweight.LENGTH);
             if (headerGap != null)
             {
-                skipGap(headerGap, "lnet header cut by missing bytes");
+                skipGap(headerGap, "lnet header cut by missing bytes", framing);
                 return;
             }
             final Map<String, Object> fields = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package io.jsocklnd.pcap;
 
 import java.net.InetAddress;
+import java.nio.ByteOrder;
 import java.net.UnknownHostException;
 
 /**
@@ -87,7 +88,7 @@ public final class PacketDecoder
 
             case LinkType.NULL:
             {
-                long family = view.u32(0, java.nio.ByteOrder.LITTLE_ENDIAN, "null.family");
+                long family = view.u32(0, ByteOrder.LITTLE_ENDIAN, "null.family");
                 if (family > 0xFFFF)
                 {
                     family = Integer.reverseBytes((int)family) & 0xFFFF_FFFFL;

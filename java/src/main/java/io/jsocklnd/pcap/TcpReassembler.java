@@ -15,8 +15,8 @@ import java.util.Map;
  */
 public final class TcpReassembler
 {
-    /** Longest direction reassembled (bytes from offset 0 to the end of the last payload). */
-    public static final int MAX_DIRECTION_LENGTH = 1 << 30;
+    /** Default longest direction reassembled (bytes from offset 0 to the end of the last payload): 256 MiB. */
+    public static final int MAX_DIRECTION_LENGTH = 1 << 28;
 
     private TcpReassembler()
     {
@@ -78,8 +78,21 @@ public final class TcpReassembler
     /**
      * @param segments TCP segments in frame order.
      * @return the conversations, in stream-index order.
+     * @throws IllegalArgumentException when a direction would span more than {@link #MAX_DIRECTION_LENGTH} bytes.
      */
     public static List<TcpConversation> reassemble(final List<TcpSegment> segments)
+    {
+        return reassemble(segments, MAX_DIRECTION_LENGTH);
+    }
+
+    /**
+     * @param segments           TCP segments in frame order.
+     * @param maxDirectionLength longest direction to reassemble, in bytes from offset 0 to the end of the last
+     *                           payload (the reassembled bytes are held in memory).
+     * @return the conversations, in stream-index order.
+     * @throws IllegalArgumentException when a direction would be longer, naming the frame and its sequence number.
+     */
+    public static List<TcpConversation> reassemble(final List<TcpSegment> segments, final int maxDirectionLength)
     {
         final Map<Key, Builder> open = new HashMap<>();
         final List<Builder> builders = new ArrayList<>();
@@ -99,15 +112,15 @@ public final class TcpReassembler
         final List<TcpConversation> conversations = new ArrayList<>(builders.size());
         for (final Builder builder : builders)
         {
-            conversations.add(build(builder));
+            conversations.add(build(builder, maxDirectionLength));
         }
         return conversations;
     }
 
-    private static TcpConversation build(final Builder builder)
+    private static TcpConversation build(final Builder builder, final int maxDirectionLength)
     {
-        final TcpDirection aToB = direction(builder.a, builder.b, builder.fromA);
-        final TcpDirection bToA = direction(builder.b, builder.a, builder.fromB);
+        final TcpDirection aToB = direction(builder.a, builder.b, builder.fromA, maxDirectionLength);
+        final TcpDirection bToA = direction(builder.b, builder.a, builder.fromB, maxDirectionLength);
         boolean clientIsA = true;
         TcpConversation.ClientRule rule = TcpConversation.ClientRule.FIRST_FRAME;
         final Boolean bySyn = clientBySyn(builder);
@@ -148,7 +161,8 @@ public final class TcpReassembler
         return (int)(sequence - base);
     }
 
-    private static TcpDirection direction(final Endpoint source, final Endpoint destination, final List<TcpSegment> sent)
+    private static TcpDirection direction(
+        final Endpoint source, final Endpoint destination, final List<TcpSegment> sent, final int maxDirectionLength)
     {
         boolean synSeen = false;
         long isn = -1;
@@ -197,10 +211,10 @@ public final class TcpReassembler
             {
                 final int offset = relative(dataSequence(segment), base);
                 final long end = (long)offset + segment.payloadLength();
-                if (end > MAX_DIRECTION_LENGTH)
+                if (end > maxDirectionLength)
                 {
                     throw new IllegalArgumentException("tcp direction too long: frame=" + segment.frameNumber() +
-                        " seq=" + segment.sequence() + " base=" + base + " end=" + end + " max=" + MAX_DIRECTION_LENGTH);
+                        " seq=" + segment.sequence() + " base=" + base + " end=" + end + " max=" + maxDirectionLength);
                 }
                 span = Math.max(span, end);
                 segments.add(new TcpDirection.Segment(

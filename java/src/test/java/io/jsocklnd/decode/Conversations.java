@@ -36,6 +36,17 @@ final class Conversations
      */
     static TcpConversation of(final byte[] c2s, final byte[] s2c, final boolean handshake, final Set<Integer> dropped)
     {
+        return of(c2s, s2c, handshake, dropped, Set.of());
+    }
+
+    /**
+     * @param dropped    indexes of c2s segments (0-based, 100 bytes each) not captured.
+     * @param droppedS2c indexes of s2c segments not captured.
+     */
+    static TcpConversation of(
+        final byte[] c2s, final byte[] s2c, final boolean handshake, final Set<Integer> dropped,
+        final Set<Integer> droppedS2c)
+    {
         final List<TcpSegment> segments = new ArrayList<>();
         if (handshake)
         {
@@ -52,6 +63,10 @@ final class Conversations
         }
         for (int i = 0; i * SEGMENT < s2c.length; i++)
         {
+            if (droppedS2c.contains(i))
+            {
+                continue;
+            }
             segments.add(segment(segments.size() + 1, SERVER, CLIENT, 5000 + i * SEGMENT, TcpSegment.ACK,
                 Arrays.copyOfRange(s2c, i * SEGMENT, Math.min(s2c.length, (i + 1) * SEGMENT))));
         }

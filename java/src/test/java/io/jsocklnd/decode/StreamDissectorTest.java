@@ -250,6 +250,29 @@ class StreamDissectorTest
     }
 
     @Test
+    void shouldFrameReplyWhoseHelloWasNotCapturedWithTheActiveSidesVersion()
+    {
+        // s2c: hello 0..56, PUT 56..452, NOOP 452..476; its first 100-byte segment was not captured.
+        final byte[] c2s = concat(connreq(SERVER_NID, LE), hello(3, LE, CLIENT_NID, SERVER_NID, 1, SOCKLND_CONN_CONTROL));
+        final byte[] s2c = concat(hello(3, LE, SERVER_NID, CLIENT_NID, 2, SOCKLND_CONN_CONTROL),
+            put(LE, CLIENT_NID, SERVER_NID, 1, 300), noop(LE, 0, 1));
+        final TcpConversation conversation = Conversations.of(c2s, s2c, true, Set.of(), Set.of(0));
+
+        final List<DecodedRecord> records = StreamDissector.dissect(conversation);
+
+        assertTiled(conversation, records);
+        final List<DecodedRecord> received = Conversations.of(records, StreamDirection.S2C);
+        assertEquals(List.of(RecordKind.GAP, RecordKind.SKIPPED, RecordKind.NOOP),
+            received.stream().map(DecodedRecord::kind).toList());
+        assertEquals("bytes not captured: missing=0..100", received.get(0).text("reason"));
+        assertEquals(-1, received.get(0).firstFrame());
+        assertEquals("after missing bytes: ksock (v2/v3) framing found at stream_offset=452",
+            received.get(1).text("reason"));
+        assertEquals(3, received.get(2).number("version"));
+        assertEquals(1, received.get(2).number("zc_ack_cookie"));
+    }
+
+    @Test
     void shouldOrderRecordsByTheFrameThatCompletesThem()
     {
         final byte[] c2s = concat(connreq(SERVER_NID, LE), hello(3, LE, CLIENT_NID, SERVER_NID, 1, SOCKLND_CONN_CONTROL),

@@ -227,6 +227,20 @@ class TcpReassemblerTest
         assertArrayEquals("ABC\0\0\0G".getBytes(StandardCharsets.US_ASCII), c2s.bytes());
     }
 
+    @Test
+    void shouldRefuseDirectionLongerThanTheLimitNamingTheFrame()
+    {
+        send(CLIENT, SERVER, 1000, SYN, "");
+        send(CLIENT, SERVER, 1001, ACK, "A");
+        send(CLIENT, SERVER, 1001 + 5000, ACK, "B");
+
+        final IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> TcpReassembler.reassemble(segments, 4096));
+
+        assertEquals("tcp direction too long: frame=3 seq=6001 base=1001 end=5001 max=4096", ex.getMessage());
+        assertEquals(5001, TcpReassembler.reassemble(segments, 5001).get(0).clientToServer().length());
+    }
+
     private void send(final Endpoint from, final Endpoint to, final long sequence, final int flags, final String payload)
     {
         final byte[] bytes = payload.getBytes(StandardCharsets.US_ASCII);
