@@ -149,6 +149,7 @@ public final class StreamDissector
         private Framing framing;
         private ByteOrder order;
         private int lastFrame;
+        private String startCut;
 
         Walker(final int stream, final StreamDirection sense, final TcpDirection direction)
         {
@@ -178,7 +179,7 @@ public final class StreamDissector
                 // At the true start of a stream the acceptor takes only a connreq (lnet_accept); anything else is
                 // reported against acr_magic.
                 readConnreq();
-                if (stopped || position == length)
+                if (stopped || startCut != null || position == length)
                 {
                     return;
                 }
@@ -201,10 +202,10 @@ public final class StreamDissector
             }
             else
             {
-                final TcpDirection.Gap gap = gapFrom(position, 1);
+                final TcpDirection.Gap gap = startCut == null ? gapFrom(position, 1) : gapFrom(position, length - position);
                 if (gap != null)
                 {
-                    skipGap(gap, "bytes not captured", known);
+                    skipGap(gap, startCut == null ? "bytes not captured" : startCut + " cut by missing bytes", known);
                 }
                 else
                 {
@@ -292,11 +293,32 @@ public final class StreamDissector
             return null;
         }
 
+        /**
+         * Bytes captured without a gap from {@code from}: a structure that runs into missing bytes is left to the
+         * resynchronisation instead of being reported as malformed.
+         */
+        private int capturedFrom(final int from)
+        {
+            for (final TcpDirection.Gap gap : direction.gaps())
+            {
+                if (gap.end() > from)
+                {
+                    return Math.max(0, gap.offset() - from);
+                }
+            }
+            return length - from;
+        }
+
+        private boolean cutByGap(final ProtocolException ex)
+        {
+            return "length".equals(ex.field()) && position + capturedFrom(position) < length;
+        }
+
         private void readConnreq()
         {
             try
             {
-                connreq.wrap(buffer, position, length - position);
+                connreq.wrap(buffer, position, capturedFrom(position));
                 final Map<String, Object> fields = new LinkedHashMap<>();
                 fields.put("magic", hex32(LNET_PROTO_ACCEPTOR_MAGIC));
                 fields.put("byte_order", orderText(connreq.byteOrder()));
@@ -308,6 +330,11 @@ public final class StreamDissector
             }
             catch (final ProtocolException ex)
             {
+                if (cutByGap(ex))
+                {
+                    startCut = "connreq";
+                    return;
+                }
                 error(ex);
             }
         }
@@ -316,7 +343,7 @@ public final class StreamDissector
         {
             try
             {
-                hello.wrap(buffer, position, length - position);
+                hello.wrap(buffer, position, capturedFrom(position));
                 final int helloVersion = hello.version();
                 final boolean v1 = helloVersion == KSOCK_PROTO_V1;
                 final boolean v4 = helloVersion == KSOCK_PROTO_V4;
@@ -356,6 +383,11 @@ public final class StreamDissector
             }
             catch (final ProtocolException ex)
             {
+                if (cutByGap(ex))
+                {
+                    startCut = "hello";
+                    return;
+                }
                 error(ex);
             }
         }

@@ -273,6 +273,33 @@ class StreamDissectorTest
     }
 
     @Test
+    void shouldReportHelloCutByMissingBytesAsGapThenResynchronise()
+    {
+        // c2s: connreq 0..16, hello with 16 IPs 16..136, NOOP 136..160, PUT 160..556, NOOP 556..580; the second
+        // 100-byte segment (100..200) is missing, so the hello is cut.
+        final int[] ips = new int[16];
+        Arrays.fill(ips, 0x0a000002);
+        final byte[] c2s = concat(connreq(SERVER_NID, LE),
+            hello(3, LE, CLIENT_NID, SERVER_NID, 1, SOCKLND_CONN_CONTROL, ips), noop(LE, 0, 2),
+            put(LE, SERVER_NID, CLIENT_NID, 1, 300), noop(LE, 0, 3));
+        final byte[] s2c = hello(3, LE, SERVER_NID, CLIENT_NID, 2, SOCKLND_CONN_CONTROL);
+        final TcpConversation conversation = Conversations.of(c2s, s2c, true, Set.of(1));
+
+        final List<DecodedRecord> records = StreamDissector.dissect(conversation);
+
+        assertTiled(conversation, records);
+        final List<DecodedRecord> sent = Conversations.of(records, StreamDirection.C2S);
+        assertEquals(List.of(RecordKind.CONNREQ, RecordKind.GAP, RecordKind.SKIPPED, RecordKind.NOOP),
+            sent.stream().map(DecodedRecord::kind).toList());
+        assertEquals(16, sent.get(1).streamOffset());
+        assertEquals(200 - 16, sent.get(1).streamLength());
+        assertEquals("hello cut by missing bytes: missing=100..200", sent.get(1).text("reason"));
+        assertEquals("after missing bytes: ksock (v2/v3) framing found at stream_offset=556", sent.get(2).text("reason"));
+        assertEquals(3, sent.get(3).number("zc_ack_cookie"));
+        assertEquals(3, sent.get(3).number("version"));
+    }
+
+    @Test
     void shouldOrderRecordsByTheFrameThatCompletesThem()
     {
         final byte[] c2s = concat(connreq(SERVER_NID, LE), hello(3, LE, CLIENT_NID, SERVER_NID, 1, SOCKLND_CONN_CONTROL),

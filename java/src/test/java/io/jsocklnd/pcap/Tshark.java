@@ -98,10 +98,19 @@ public final class Tshark
      */
     public static Path executable()
     {
-        final String path = System.getenv("PATH");
-        if (path != null)
+        return executableOn(System.getenv("PATH"));
+    }
+
+    /**
+     * @param searchPath a {@code PATH} value.
+     * @return the tshark executable in one of its directories; fails the test with an install hint when there is
+     * none.
+     */
+    public static Path executableOn(final String searchPath)
+    {
+        if (searchPath != null)
         {
-            for (final String dir : path.split(java.io.File.pathSeparator))
+            for (final String dir : searchPath.split(java.io.File.pathSeparator))
             {
                 if (!dir.isEmpty())
                 {
