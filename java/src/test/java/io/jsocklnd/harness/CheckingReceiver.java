@@ -123,6 +123,20 @@ public final class CheckingReceiver implements MessageHandler
      */
     public Report report(final int planCount, final long expectedSrc, final int minBulk)
     {
+        return report(0, planCount, expectedSrc, minBulk);
+    }
+
+    /**
+     * Check what arrived against a plan; messages of other plans (other sequences) are only counted.
+     *
+     * @param base        the plan's first sequence.
+     * @param planCount   messages the plan holds (sequences base..base+planCount-1).
+     * @param expectedSrc the sender's NID.
+     * @param minBulk     the sender's {@code min_bulk}, to tell small from large.
+     * @return the findings.
+     */
+    public Report report(final long base, final int planCount, final long expectedSrc, final int minBulk)
+    {
         final int n = count.get();
         final int[] seen = new int[planCount];
         final Report r = new Report();
@@ -132,6 +146,20 @@ public final class CheckingReceiver implements MessageHandler
         for (int i = 0; i < n; i++)
         {
             final long sequence = sequences[i];
+            if ((sequence & Traffic.WARMUP_FLAG) != 0)
+            {
+                r.warmups++;
+                if (!intact[i])
+                {
+                    r.corrupt++;
+                }
+                continue;
+            }
+            if (sequence < base || sequence >= base + planCount)
+            {
+                r.others++;
+                continue;
+            }
             if (!intact[i])
             {
                 r.corrupt++;
@@ -140,18 +168,8 @@ public final class CheckingReceiver implements MessageHandler
             {
                 r.wrongSrc++;
             }
-            if ((sequence & Traffic.WARMUP_FLAG) != 0)
-            {
-                r.warmups++;
-                continue;
-            }
-            if (sequence < 0 || sequence >= planCount)
-            {
-                r.unknown++;
-                continue;
-            }
             r.received++;
-            seen[(int)sequence]++;
+            seen[(int)(sequence - base)]++;
             final boolean small = Traffic.isSmall(lengths[i], minBulk);
             (small ? r.smallConnections : r.largeConnections).add(connectionIds[i]);
             if (small)
@@ -202,7 +220,8 @@ public final class CheckingReceiver implements MessageHandler
         public int duplicates;
         public int corrupt;
         public int wrongSrc;
-        public int unknown;
+        /** Messages of other plans. */
+        public int others;
         public int overflow;
         /** Messages of one size class that arrived out of send order. */
         public int reordered;
@@ -212,20 +231,29 @@ public final class CheckingReceiver implements MessageHandler
         public final TreeSet<Long> largeConnections = new TreeSet<>();
 
         /**
-         * @return whether every message of the plan arrived once, intact, from the right NID, and in
-         * order within its size class.
+         * @return whether every message of the plan arrived once, intact, from the right NID, and in send
+         * order on each connection.
          */
         public boolean perfect()
         {
-            return missing == 0 && duplicates == 0 && corrupt == 0 && wrongSrc == 0 && unknown == 0 &&
-                overflow == 0 && reordered == 0 && reorderedOnConnection == 0;
+            return missing == 0 && duplicates == 0 && corrupt == 0 && wrongSrc == 0 &&
+                overflow == 0 && reorderedOnConnection == 0;
+        }
+
+        /**
+         * @return {@link #perfect()}, and also in send order within each size class (true once the whole
+         * connection bundle is up, so each class always takes the same connection).
+         */
+        public boolean perfectInClassOrder()
+        {
+            return perfect() && reordered == 0;
         }
 
         public String toString()
         {
             return "received=" + received + " warmups=" + warmups + " missing=" + missing +
                 " duplicates=" + duplicates + " corrupt=" + corrupt + " wrong_src=" + wrongSrc +
-                " unknown=" + unknown + " overflow=" + overflow + " reordered=" + reordered +
+                " others=" + others + " overflow=" + overflow + " reordered=" + reordered +
                 " reordered_on_connection=" + reorderedOnConnection +
                 " small_conns=" + join(smallConnections) + " large_conns=" + join(largeConnections);
         }
@@ -261,7 +289,7 @@ public final class CheckingReceiver implements MessageHandler
             r.duplicates = Integer.parseInt(words.get("duplicates"));
             r.corrupt = Integer.parseInt(words.get("corrupt"));
             r.wrongSrc = Integer.parseInt(words.get("wrong_src"));
-            r.unknown = Integer.parseInt(words.get("unknown"));
+            r.others = Integer.parseInt(words.get("others"));
             r.overflow = Integer.parseInt(words.get("overflow"));
             r.reordered = Integer.parseInt(words.get("reordered"));
             r.reorderedOnConnection = Integer.parseInt(words.get("reordered_on_connection"));

@@ -29,14 +29,16 @@ public final class Traffic
     private static final int SOURCE_LENGTH = MAX_PAYLOAD + 64 * 1024;
 
     private final long seed;
+    private final long base;
     private final int[] sizes;
     private final int[] offsets;
     private final UnsafeBuffer source;
     private final long sourceAddress;
 
-    private Traffic(final long seed, final int[] sizes, final int[] offsets, final UnsafeBuffer source)
+    private Traffic(final long seed, final long base, final int[] sizes, final int[] offsets, final UnsafeBuffer source)
     {
         this.seed = seed;
+        this.base = base;
         this.sizes = sizes;
         this.offsets = offsets;
         this.source = source;
@@ -51,6 +53,19 @@ public final class Traffic
      * @return the plan.
      */
     public static Traffic plan(final long seed, final int count)
+    {
+        return plan(seed, count, 0);
+    }
+
+    /**
+     * Make a plan whose sequences start at {@code base}, so several plans can go to one receiver.
+     *
+     * @param seed  drives sizes, offsets and payload bytes.
+     * @param count number of messages (at least 2).
+     * @param base  sequence of the first message.
+     * @return the plan.
+     */
+    public static Traffic plan(final long seed, final int count, final long base)
     {
         if (count < 2)
         {
@@ -79,7 +94,7 @@ public final class Traffic
         final byte[] bytes = new byte[SOURCE_LENGTH];
         random.nextBytes(bytes);
         source.putBytes(0, bytes);
-        return new Traffic(seed, sizes, offsets, source);
+        return new Traffic(seed, base, sizes, offsets, source);
     }
 
     /**
@@ -113,6 +128,14 @@ public final class Traffic
     }
 
     /**
+     * @return sequence of message 0.
+     */
+    public long base()
+    {
+        return base;
+    }
+
+    /**
      * @return number of messages.
      */
     public int count()
@@ -121,21 +144,21 @@ public final class Traffic
     }
 
     /**
-     * @param sequence message index.
+     * @param index message index.
      * @return its payload length.
      */
-    public int size(final int sequence)
+    public int size(final int index)
     {
-        return sizes[sequence];
+        return sizes[index];
     }
 
     /**
-     * @param sequence message index.
+     * @param index message index.
      * @return native address of its payload (stays valid and unchanged for the plan's lifetime).
      */
-    public long payloadAddress(final int sequence)
+    public long payloadAddress(final int index)
     {
-        return sourceAddress + offsets[sequence];
+        return sourceAddress + offsets[index];
     }
 
     /**
@@ -154,12 +177,12 @@ public final class Traffic
     /**
      * CRC32C of a payload slice.
      *
-     * @param sequence message index.
+     * @param index message index.
      * @return the CRC, 0 for an empty payload.
      */
-    public long crc(final int sequence)
+    public long crc(final int index)
     {
-        return crcOf(source, offsets[sequence], sizes[sequence]);
+        return crcOf(source, offsets[index], sizes[index]);
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sends a {@link Traffic} plan from one node to a peer as fast as the send ring takes it, and polls the
- * completions: each correlation id (= sequence) must complete exactly once with status 0. The only
+ * completions: each correlation id (the message's sequence) must complete exactly once with status 0. The only
  * completion poller of its node while it runs.
  */
 public final class TrafficSender implements Runnable, CompletionHandler
@@ -73,8 +73,9 @@ public final class TrafficSender implements Runnable, CompletionHandler
             for (int i = 0; i < plan.count(); i++)
             {
                 final int size = plan.size(i);
-                Traffic.putHeader(header, srcNid, dstNid, i, size, plan.crc(i));
-                while (!node.send(dstNid, WireConstants.LNET_PID_LUSTRE, header, 0, plan.payloadAddress(i), size, i))
+                final long sequence = plan.base() + i;
+                Traffic.putHeader(header, srcNid, dstNid, sequence, size, plan.crc(i));
+                while (!node.send(dstNid, WireConstants.LNET_PID_LUSTRE, header, 0, plan.payloadAddress(i), size, sequence))
                 {
                     node.pollCompletions(this, 1024);
                     if (System.nanoTime() - deadlineNs > 0)
@@ -115,12 +116,13 @@ public final class TrafficSender implements Runnable, CompletionHandler
 
     public void onCompletion(final long correlationId, final int status)
     {
-        if (correlationId < 0 || correlationId >= completions.length)
+        final long index = correlationId - plan.base();
+        if (index < 0 || index >= completions.length)
         {
             unexpected++;
             return;
         }
-        completions[(int)correlationId]++;
+        completions[(int)index]++;
         if (status == 0)
         {
             completed++;
