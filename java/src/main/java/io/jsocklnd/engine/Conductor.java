@@ -179,7 +179,10 @@ public final class Conductor implements Agent
     {
         for (final Handshake h : new ArrayList<>(handshakes.values()))
         {
-            abandon(h, "node shutting down");
+            handshakes.remove(h.id);
+            releaseAdmission(h);
+            LOG.warn("{}: abandoned: node shutting down", h);
+            closeQuietly(h);
         }
         try
         {
@@ -1047,14 +1050,40 @@ public final class Conductor implements Agent
         socket.setLinger(true, 0);
     }
 
+    /**
+     * End a passive hello exchange that failed, once: one log line with the reason, and the admission
+     * (if it was admitted and its reply not yet written) given back.
+     */
     private void abandon(final Handshake h, final String reason)
     {
         if (handshakes.remove(h.id) == null)
         {
             return;
         }
-        LOG.warn("{}: refused: {}", h, reason);
+        if (releaseAdmission(h))
+        {
+            LOG.warn("{}: failed after admission: {}", h, reason);
+        }
+        else
+        {
+            LOG.warn("{}: refused: {}", h, reason);
+        }
         closeQuietly(h);
+    }
+
+    /**
+     * A passive connection counts toward its peer's connections from admission on; give the count back if
+     * it never reaches the IO agent.
+     */
+    private boolean releaseAdmission(final Handshake h)
+    {
+        if (h.active || !h.attachAfterWrite)
+        {
+            return false;
+        }
+        h.attachAfterWrite = false;
+        h.record.connections[h.ctype]--;
+        return true;
     }
 
     private void closeQuietly(final Handshake h)
