@@ -239,7 +239,7 @@ public final class Conductor implements Agent
                 {
                     record.version = 0;
                 }
-                else if (closed.errno != 0 && closed.errno != Errno.ESTALE)
+                else if (!closed.wholePeer && closed.errno != 0 && closed.errno != Errno.ESTALE)
                 {
                     record.wanted = true;
                     record.reconnects.incrementOrdered();

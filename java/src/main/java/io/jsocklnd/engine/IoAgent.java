@@ -432,14 +432,7 @@ public final class IoAgent implements Agent
         }
         catch (final ConnectionClosedException ex)
         {
-            if (ex.errno == 0)
-            {
-                closeConnection(c, 0, "closed by peer", true);
-            }
-            else
-            {
-                closeConnectionAndSiblings(c, ex.errno, "closed by peer inside a message");
-            }
+            closeConnectionAndSiblings(c, ex.errno, ex.errno == 0 ? "closed by peer" : "closed by peer inside a message");
         }
         catch (final NativeIoException ex)
         {
@@ -651,17 +644,31 @@ public final class IoAgent implements Agent
     {
         for (final Connection c : new ArrayList<>(peer.connections))
         {
-            closeConnection(c, errno, reason, false);
+            closeConnection(c, errno, reason, true);
         }
         failZcRequests(peer, null);
     }
 
+    /**
+     * An error or end of stream on one connection closes every connection to that peer, as the kernel does
+     * ({@code ksocknal_close_conn_and_siblings}); the others log which connection took them down.
+     */
     private void closeConnectionAndSiblings(final Connection c, final int errno, final String reason)
     {
-        closePeer(c.peer, errno, reason);
+        closeConnection(c, errno, reason, true);
+        final Peer peer = c.peer;
+        for (final Connection sibling : new ArrayList<>(peer.connections))
+        {
+            closeConnection(sibling, errno, "sibling conn#" + c.id + " closed: " + reason, true);
+        }
+        failZcRequests(peer, null);
     }
 
-    private void closeConnection(final Connection c, final int errno, final String reason, final boolean byPeer)
+    /**
+     * Close one connection once: log it, fail what it had not sent and the ZC sends waiting for an ACK on
+     * it, and tell the conductor (whether the whole peer is being closed, so it does not reconnect).
+     */
+    private void closeConnection(final Connection c, final int errno, final String reason, final boolean wholePeer)
     {
         if (c.closing)
         {
@@ -702,7 +709,7 @@ public final class IoAgent implements Agent
         c.peer.foldIn(c.counters);
         c.peer.connectionsClosed.incrementOrdered();
         c.counters.close();
-        toConductor.offer(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, reason));
+        toConductor.offer(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));
 
         if (c.peer.connections.isEmpty() && !c.peer.waiting.isEmpty())
         {
