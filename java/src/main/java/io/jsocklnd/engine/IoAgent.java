@@ -146,7 +146,25 @@ public final class IoAgent implements Agent
     {
         for (final Connection c : new ArrayList<>(connections.values()))
         {
-            closeConnection(c, Errno.ESHUTDOWN, "node shutting down", false);
+            closeConnection(c, Errno.ESHUTDOWN, "node shutting down", true);
+        }
+        Object command;
+        while ((command = fromConductor.poll()) != null)
+        {
+            if (command instanceof EngineCommands.Attach)
+            {
+                final EngineCommands.Attach attach = (EngineCommands.Attach)command;
+                LOG.info("conn#{} {} {} {}: closed before use: node shutting down", attach.connectionId,
+                    Nid.toString(attach.peerNid), ConnTypes.name(attach.ctype), attach.remoteAddress);
+                try
+                {
+                    attach.socket.close();
+                }
+                catch (final NativeIoException ex)
+                {
+                    LOG.warn("conn#{}: close failed: {}", attach.connectionId, ex.getMessage());
+                }
+            }
         }
         for (final Peer peer : peers.values())
         {
