@@ -155,7 +155,7 @@ public final class IoAgent implements Agent
             {
                 final EngineCommands.Attach attach = (EngineCommands.Attach)command;
                 LOG.info("conn#{} {} {} {}: closed before use: node shutting down", attach.connectionId,
-                    Nid.toString(attach.peerNid), ConnTypes.name(attach.ctype), attach.remoteAddress);
+                    Nid.toString(attach.peerNid), ConnTypes.name(attach.ctype), Addresses.text(attach.remoteAddress));
                 try
                 {
                     attach.socket.close();
@@ -231,23 +231,22 @@ public final class IoAgent implements Agent
             ConnTypes.name(attach.ctype) + " V" + attach.proto.version();
         final Connection c = new Connection(
             this, attach.connectionId, peer, attach.socket, attach.ctype, attach.proto, attach.order,
-            new ConnectionCounters(counterSet, label), nowNs);
+            new ConnectionCounters(counterSet, label), Addresses.text(attach.remoteAddress), nowNs);
         try
         {
             epoll.add(attach.socket.fd(), NativeConstants.EPOLLIN, attach.connectionId);
         }
         catch (final NativeIoException ex)
         {
-            LOG.warn("{}: epoll add failed, closing: {}", label, ex.getMessage());
             peer.connections.add(c);
             connections.put(c.id, c);
-            closeConnection(c, ex.errno(), "epoll add failed", false);
+            closeConnection(c, ex.errno(), "epoll add failed: " + ex.getMessage(), false);
             return;
         }
         peer.connections.add(c);
         connections.put(c.id, c);
         peer.connectionsOpened.incrementOrdered();
-        LOG.info("{}: established local={} remote={}", label, attach.localAddress, attach.remoteAddress);
+        LOG.info("{}: established local={}", c, Addresses.text(attach.localAddress));
 
         launchWaiting(peer);
     }
@@ -399,7 +398,7 @@ public final class IoAgent implements Agent
         }
         catch (final NativeIoException ex)
         {
-            closeConnectionAndSiblings(c, ex.errno(), "write failed: " + ex.getMessage());
+            closeConnectionAndSiblings(c, ex.errno(), ex.getMessage());
             return 1;
         }
     }
@@ -454,7 +453,7 @@ public final class IoAgent implements Agent
         }
         catch (final NativeIoException ex)
         {
-            closeConnectionAndSiblings(c, ex.errno(), "read failed: " + ex.getMessage());
+            closeConnectionAndSiblings(c, ex.errno(), ex.getMessage());
         }
         return 1;
     }
@@ -693,13 +692,13 @@ public final class IoAgent implements Agent
             return;
         }
         c.closing = true;
-        if (errno == 0)
+        if (errno == 0 || errno == Errno.ESHUTDOWN)
         {
-            LOG.info("{}: closed: {}", c, reason);
+            LOG.info("{}: closed: {} rc={}", c, reason, -errno);
         }
         else
         {
-            LOG.warn("{}: closing: {} rc={}", c, reason, -errno);
+            LOG.warn("{}: closed: {} rc={}", c, reason, -errno);
         }
         try
         {
