@@ -2,6 +2,7 @@ package io.jsocklnd.harness;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
 
 /**
  * Runs plans both ways between two endpoints and says what went wrong, if anything.
@@ -13,7 +14,7 @@ public final class Exchange
     }
 
     /**
-     * Send {@code ab} from a to b and {@code ba} from b to a at once, wait for every message and
+     * Send {@code ab} from a to b and {@code ba} from b to a, both starting at the same moment, wait for every message and
      * completion, and check them: intact, once, from the right NID, in order per size class, every send
      * completed once with status 0; in order per connection, and per size class if asked.
      *
@@ -33,8 +34,9 @@ public final class Exchange
         final long timeoutMs,
         final boolean classOrder)
     {
-        final TrafficSender sendAB = a.send(b.nid(), ab, timeoutMs);
-        final TrafficSender sendBA = b.send(a.nid(), ba, timeoutMs);
+        final CyclicBarrier startGate = new CyclicBarrier(2);
+        final TrafficSender sendAB = a.send(b.nid(), ab, timeoutMs, startGate);
+        final TrafficSender sendBA = b.send(a.nid(), ba, timeoutMs, startGate);
         final boolean done = Await.until(() -> sendAB.finished() && sendBA.finished() &&
             b.receiver().report(ab.base(), ab.count(), a.nid(), 1024).received >= ab.count() &&
             a.receiver().report(ba.base(), ba.count(), b.nid(), 1024).received >= ba.count(), timeoutMs);

@@ -12,6 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -130,7 +131,21 @@ public final class TrafficEndpoint implements AutoCloseable
      */
     public TrafficSender send(final long peerNid, final Traffic plan, final long timeoutMs)
     {
-        final TrafficSender sender = new TrafficSender(node, nid, peerNid, plan, timeoutMs, TimeUnit.MILLISECONDS);
+        return send(peerNid, plan, timeoutMs, null);
+    }
+
+    /**
+     * Start sending a plan on its own thread once every sender sharing {@code startGate} is ready.
+     *
+     * @param peerNid   the peer.
+     * @param plan      the messages.
+     * @param timeoutMs most time for sending and completions.
+     * @param startGate shared by senders that must start together, or null.
+     * @return the running sender.
+     */
+    public TrafficSender send(final long peerNid, final Traffic plan, final long timeoutMs, final CyclicBarrier startGate)
+    {
+        final TrafficSender sender = new TrafficSender(node, nid, peerNid, plan, timeoutMs, TimeUnit.MILLISECONDS, startGate);
         sender.start("sender-" + Nid.toString(nid));
         return sender;
     }

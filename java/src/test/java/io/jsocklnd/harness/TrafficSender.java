@@ -7,7 +7,10 @@ import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Sends a {@link Traffic} plan from one node to a peer as fast as the send ring takes it, and polls the
@@ -21,6 +24,7 @@ public final class TrafficSender implements Runnable, CompletionHandler
     private final long dstNid;
     private final Traffic plan;
     private final long timeoutNs;
+    private final CyclicBarrier startGate;
     private final UnsafeBuffer header = DirectMemory.allocate(LnetHeaderFlyweight.LENGTH);
     private final int[] completions;
     private int completed;
@@ -36,17 +40,25 @@ public final class TrafficSender implements Runnable, CompletionHandler
      * @param srcNid  its NID.
      * @param dstNid  the peer's NID.
      * @param plan    what to send.
-     * @param timeout how long sending and completing may take.
-     * @param unit    its unit.
+     * @param timeout   how long sending and completing may take.
+     * @param unit      its unit.
+     * @param startGate if not null, every sender sharing it starts sending at the same moment.
      */
     public TrafficSender(
-        final Node node, final long srcNid, final long dstNid, final Traffic plan, final long timeout, final TimeUnit unit)
+        final Node node,
+        final long srcNid,
+        final long dstNid,
+        final Traffic plan,
+        final long timeout,
+        final TimeUnit unit,
+        final CyclicBarrier startGate)
     {
         this.node = node;
         this.srcNid = srcNid;
         this.dstNid = dstNid;
         this.plan = plan;
         this.timeoutNs = unit.toNanos(timeout);
+        this.startGate = startGate;
         this.completions = new int[plan.count()];
     }
 
@@ -70,6 +82,10 @@ public final class TrafficSender implements Runnable, CompletionHandler
         final long deadlineNs = startNs + timeoutNs;
         try
         {
+            if (null != startGate)
+            {
+                startGate.await(timeoutNs, TimeUnit.NANOSECONDS);
+            }
             for (int i = 0; i < plan.count(); i++)
             {
                 final int size = plan.size(i);
@@ -104,7 +120,7 @@ public final class TrafficSender implements Runnable, CompletionHandler
             }
             elapsedNs = System.nanoTime() - startNs;
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | InterruptedException | BrokenBarrierException | TimeoutException ex)
         {
             problem = "sender failed: " + ex;
         }
