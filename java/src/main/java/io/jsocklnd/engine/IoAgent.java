@@ -16,7 +16,9 @@ import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.ProtocolException;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
@@ -66,6 +68,10 @@ public final class IoAgent implements Agent
     private final ArrayList<Connection> dirty = new ArrayList<>();
     private final RxDecision decision = new RxDecision();
     private final UnsafeBuffer completionScratch = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
+    /** Completions the full completion ring could not take yet, oldest first from {@link #deferredHead}. */
+    private final LongArrayList deferredIds = new LongArrayList();
+    private final IntArrayList deferredStatuses = new IntArrayList();
+    private int deferredHead;
     private final AtomicCounter sendsAccepted;
     private final AtomicCounter sendsCompleted;
     private final AtomicCounter sendsFailed;
@@ -131,7 +137,11 @@ public final class IoAgent implements Agent
     {
         nowNs = clock.nanoTime();
         int work = drainConductor();
-        work += sendRing.read(sendHandler, SENDS_PER_CYCLE);
+        work += drainDeferredCompletions();
+        if (deferredHead == deferredIds.size())
+        {
+            work += sendRing.read(sendHandler, SENDS_PER_CYCLE);
+        }
         work += pollSockets();
         work += flushDirty();
         if (nowNs - nextTimerNs >= 0)
@@ -564,14 +574,42 @@ public final class IoAgent implements Agent
         {
             sendsFailed.incrementOrdered();
         }
-        completionScratch.putLong(0, tx.correlationId);
-        completionScratch.putInt(8, status);
-        if (!completionRing.write(SendCommand.COMPLETION_MSG_TYPE, completionScratch, 0, 12))
+        if (deferredHead < deferredIds.size() || !writeCompletion(tx.correlationId, status))
         {
             completionRingFull.incrementOrdered();
-            LOG.error("completion ring full: correlationId={} status={} lost", tx.correlationId, status);
+            deferredIds.addLong(tx.correlationId);
+            deferredStatuses.addInt(status);
         }
         recycle(tx);
+    }
+
+    private boolean writeCompletion(final long correlationId, final int status)
+    {
+        completionScratch.putLong(0, correlationId);
+        completionScratch.putInt(8, status);
+        return completionRing.write(SendCommand.COMPLETION_MSG_TYPE, completionScratch, 0, 12);
+    }
+
+    /**
+     * Retry completions the ring had no room for, in order. While any wait, no new sends are taken from the
+     * send ring, so an application that polls late slows its own sends instead of losing completions.
+     */
+    private int drainDeferredCompletions()
+    {
+        int work = 0;
+        while (deferredHead < deferredIds.size() &&
+            writeCompletion(deferredIds.getLong(deferredHead), deferredStatuses.getInt(deferredHead)))
+        {
+            deferredHead++;
+            work++;
+        }
+        if (deferredHead > 0 && deferredHead == deferredIds.size())
+        {
+            deferredIds.clear();
+            deferredStatuses.clear();
+            deferredHead = 0;
+        }
+        return work;
     }
 
     void writeInterest(final Connection c, final boolean on)

@@ -1,0 +1,80 @@
+package io.jsocklnd.node;
+
+import io.jsocklnd.harness.Await;
+import io.jsocklnd.harness.Traffic;
+import io.jsocklnd.harness.TrafficEndpoint;
+import io.jsocklnd.nativeio.DirectMemory;
+import io.jsocklnd.wire.LnetHeaderFlyweight;
+import io.jsocklnd.wire.Nid;
+import io.jsocklnd.wire.WireConstants;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Completions are never lost when the application polls them late: a full completion ring holds sends
+ * back instead of dropping completions.
+ */
+@Timeout(30)
+class CompletionBackPressureTest
+{
+    private static final String A = "127.0.30.1@tcp";
+    private static final String B = "127.0.30.2@tcp";
+    private static final int COUNT = 500;
+
+    @Test
+    void shouldDeliverEveryCompletionOnceWhenTheCompletionRingFillsUp() throws Exception
+    {
+        final long aNid = Nid.parse(A);
+        final long bNid = Nid.parse(B);
+        try (TrafficEndpoint a = TrafficEndpoint.start(TestNodes.config(A).ringCapacities(1 << 20, 1024), 16);
+            TrafficEndpoint b = TrafficEndpoint.start(TestNodes.config(B), COUNT + 16))
+        {
+            final Traffic plan = Traffic.plan(30, COUNT);
+            final UnsafeBuffer header = DirectMemory.allocate(LnetHeaderFlyweight.LENGTH);
+            int sent = 0;
+            for (int i = 0; i < COUNT; i++)
+            {
+                Traffic.putHeader(header, aNid, bNid, i, plan.size(i), plan.crc(i));
+                if (a.node().send(bNid, WireConstants.LNET_PID_LUSTRE, header, 0, plan.payloadAddress(i), plan.size(i), i))
+                {
+                    sent++;
+                }
+            }
+            assertEquals(COUNT, sent, "the send ring takes them all");
+            final int[] completions = new int[COUNT];
+            final int[] failures = {0};
+            assertTrue(Await.until(() ->
+            {
+                if (b.receiver().count() < COUNT)
+                {
+                    return false;
+                }
+                a.node().pollCompletions((id, status) ->
+                {
+                    completions[(int)id]++;
+                    failures[0] += status == 0 ? 0 : 1;
+                }, 7);
+                int total = 0;
+                for (final int c : completions)
+                {
+                    total += c;
+                }
+                return total >= COUNT;
+            }, 20_000), () -> "b received " + b.receiver().count() + " counters " + a.node().counters());
+
+            Await.sleep(100);
+            a.node().pollCompletions((id, status) -> completions[(int)id]++, 1000);
+            for (int i = 0; i < COUNT; i++)
+            {
+                assertEquals(1, completions[i], "completions of send " + i);
+            }
+            assertEquals(0, failures[0]);
+            assertTrue(b.receiver().report(COUNT, aNid, 1024).perfect());
+            assertTrue(a.node().counters().get("io completion_ring_full") > 0, "the ring did fill up");
+        }
+    }
+}
