@@ -183,7 +183,7 @@ final class Connection
     int onReadable(final long nowNs) throws NativeIoException
     {
         int work = 0;
-        for (int i = 0; i < READS_PER_CYCLE && rxState != RX_PARSE_WAIT; i++)
+        for (int i = 0; i < READS_PER_CYCLE && rxState != RX_PARSE_WAIT && !closing; i++)
         {
             final int n;
             if (rxState == RX_LNET_PAYLOAD && rxStart == rxEnd && rxMlength - rxReceived >= RX_BUFFER_CAPACITY / 4)

@@ -31,7 +31,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -66,6 +65,7 @@ public final class IoAgent implements Agent
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
     private final ArrayDeque<EngineTx> pool = new ArrayDeque<>();
     private final ArrayList<Connection> dirty = new ArrayList<>();
+    private final ArrayList<Connection> expired = new ArrayList<>();
     private final RxDecision decision = new RxDecision();
     private final UnsafeBuffer completionScratch = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
     /** Completions the full completion ring could not take yet, oldest first from {@link #deferredHead}. */
@@ -658,7 +658,8 @@ public final class IoAgent implements Agent
             }
         }
 
-        final List<Connection> expired = new ArrayList<>();
+        final ArrayList<Connection> expired = this.expired;
+        expired.clear();
         for (final Connection c : connections.values())
         {
             if (c.closing)
@@ -692,6 +693,7 @@ public final class IoAgent implements Agent
                 TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
             work++;
         }
+        expired.clear();
         return work;
     }
 
