@@ -253,6 +253,8 @@ public final class IoAgent implements Agent
             closeConnection(c, ex.errno(), "epoll add failed: " + ex.getMessage(), false);
             return;
         }
+        // The 10 s keepalive retry starts with the first keepalive, not with the connection (ksnp_send_keepalive = 0).
+        c.lastKeepaliveNs = nowNs - KEEPALIVE_RETRY_NS;
         peer.connections.add(c);
         connections.put(c.id, c);
         peer.connectionsOpened.incrementOrdered();

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_NOOP;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
@@ -30,9 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Zero-copy ACKs with a hand-driven, kernel-like V3 peer: every ZC request is ACKed once on the node's
- * ACK connection (its BULK_IN), and an ACK for a cookie the node never issued closes every connection
- * of that peer while another peer carries on.
+ * The ACK connection with a hand-driven, kernel-like V3 peer: every ZC request is ACKed once on the
+ * node's ACK connection (its BULK_IN), keepalives go there when the peer is silent, and an ACK for a
+ * cookie the node never issued closes every connection of that peer while another peer carries on.
  */
 @Timeout(60)
 class ZeroCopyAckTest
@@ -164,6 +165,27 @@ class ZeroCopyAckTest
             assertEquals(otherConnections, other.node().connections());
             assertEquals(BUNDLE, node.connectionTypes(OTHER_NID));
             assertEquals(0L, node.node().counters().get("peer " + OTHER_IP + "@tcp conns_closed"));
+        }
+    }
+
+    @Test
+    void shouldSendKeepaliveNoopOnTheAckConnectionWhenThePeerIsSilent() throws Exception
+    {
+        final long keepaliveMs = 300;
+        try (TrafficEndpoint node = TrafficEndpoint.start(
+            TestNodes.config(NODE_IP + "@tcp").keepalive(keepaliveMs, TimeUnit.MILLISECONDS), 16);
+            KernelPeer kernel = new KernelPeer(1006))
+        {
+            final long startNs = System.nanoTime();
+            final byte[] bytes = kernel.bulkOut.read(KsockMsgFlyweight.LENGTH, 3_000);
+            final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+            final KsockMsgFlyweight noop = new KsockMsgFlyweight().wrap(new UnsafeBuffer(bytes), 0, bytes.length, LE);
+            assertTrue(noop.isNoop());
+            assertEquals(0, noop.zcCookie0());
+            assertEquals(WireConstants.SOCKNAL_KEEPALIVE_PING, noop.zcCookie1());
+            assertTrue(elapsedMs >= keepaliveMs - 100, "keepalive after " + elapsedMs + " ms");
+            assertEquals(0, kernel.control.drain(100).bytes().length, "nothing on CONTROL");
+            assertEquals(0, kernel.bulkIn.drain(100).bytes().length, "nothing on the node's BULK_OUT");
         }
     }
 
