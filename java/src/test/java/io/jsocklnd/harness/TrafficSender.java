@@ -200,6 +200,49 @@ public final class TrafficSender implements Runnable, CompletionHandler
     }
 
     /**
+     * @return sends completed with status 0 (read after {@link #finished()}).
+     */
+    public int completed()
+    {
+        return completed;
+    }
+
+    /**
+     * @return sends completed with a failure status (read after {@link #finished()}).
+     */
+    public int failed()
+    {
+        return failed;
+    }
+
+    /**
+     * @return the first failure status seen, 0 if none.
+     */
+    public int firstFailureStatus()
+    {
+        return firstFailureStatus;
+    }
+
+    /**
+     * @return whether every send completed exactly once, whatever its status (read after {@link #finished()}).
+     */
+    public boolean eachCompletedOnce()
+    {
+        if (unexpected != 0)
+        {
+            return false;
+        }
+        for (final int c : completions)
+        {
+            if (c != 1)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * @return whether every send completed exactly once with status 0.
      */
     public boolean perfect()

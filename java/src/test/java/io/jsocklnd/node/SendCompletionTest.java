@@ -3,6 +3,8 @@ package io.jsocklnd.node;
 import io.jsocklnd.harness.Await;
 import io.jsocklnd.harness.Traffic;
 import io.jsocklnd.harness.TrafficEndpoint;
+import io.jsocklnd.harness.TrafficSender;
+import io.jsocklnd.nativeio.Errno;
 import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.Nid;
@@ -12,18 +14,61 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Completions are never lost when the application polls them late: a full completion ring holds sends
- * back instead of dropping completions.
+ * Every send completes exactly once: when the application polls completions late (a full completion ring
+ * holds sends back instead of dropping completions), when the peer cannot be reached, and when the peer
+ * goes away with sends in flight.
  */
-@Timeout(30)
-class CompletionBackPressureTest
+@Timeout(90)
+class SendCompletionTest
 {
     private static final String A = "127.0.30.1@tcp";
     private static final String B = "127.0.30.2@tcp";
     private static final int COUNT = 500;
+
+    @Test
+    void shouldFailSendsToAnUnreachablePeerOnceWithHostUnreachable() throws Exception
+    {
+        final long aNid = Nid.parse(A);
+        final long nobody = Nid.parse("127.0.30.9@tcp");
+        try (TrafficEndpoint a = TrafficEndpoint.start(TestNodes.config(A), 16))
+        {
+            final TrafficSender sender = a.send(nobody, Traffic.plan(31, 20), 20_000);
+            assertTrue(Await.until(sender::finished, 20_000));
+            assertTrue(sender.eachCompletedOnce(), sender.summary());
+            assertEquals(20, sender.failed(), sender.summary());
+            assertEquals(-Errno.EHOSTUNREACH, sender.firstFailureStatus(), sender.summary());
+            assertEquals(20L, a.node().counters().get("peer 127.0.30.9@tcp sends_failed"));
+            assertTrue(a.node().counters().get("peer 127.0.30.9@tcp connect_failures") >= 1);
+        }
+    }
+
+    @Test
+    void shouldCompleteEverySendOnceWhenThePeerGoesAwayWithSendsInFlight() throws Exception
+    {
+        final long aNid = Nid.parse(A);
+        final long bNid = Nid.parse(B);
+        final int count = 3000;
+        try (TrafficEndpoint a = TrafficEndpoint.start(TestNodes.config(A), 16))
+        {
+            final TrafficSender sender;
+            try (TrafficEndpoint b = TrafficEndpoint.start(TestNodes.config(B), count + 16))
+            {
+                assertNull(a.warmUp(bNid, 10_000));
+                sender = a.send(bNid, Traffic.plan(32, count), 30_000);
+                assertTrue(Await.until(() -> b.receiver().count() >= 300, 10_000));
+            }
+            assertTrue(Await.until(sender::finished, 30_000), sender.summary());
+            System.out.println("SendCompletionTest peer gone: " + sender.summary());
+            assertTrue(sender.eachCompletedOnce(), sender.summary());
+            assertTrue(sender.completed() >= 300 - 2, sender.summary());
+            assertTrue(sender.failed() > 0, sender.summary());
+            assertEquals(count, sender.completed() + sender.failed());
+        }
+    }
 
     @Test
     void shouldDeliverEveryCompletionOnceWhenTheCompletionRingFillsUp() throws Exception
