@@ -27,7 +27,7 @@ class SendCompletionTest
 {
     private static final String A = "127.0.30.1@tcp";
     private static final String B = "127.0.30.2@tcp";
-    private static final int COUNT = 500;
+    private static final int COUNT = 3000;
 
     @Test
     void shouldFailSendsToAnUnreachablePeerOnceWithHostUnreachable() throws Exception
@@ -78,6 +78,7 @@ class SendCompletionTest
         try (TrafficEndpoint a = TrafficEndpoint.start(TestNodes.config(A).ringCapacities(1 << 20, 1024), 16);
             TrafficEndpoint b = TrafficEndpoint.start(TestNodes.config(B), COUNT + 16))
         {
+            assertNull(a.warmUp(bNid, 10_000));
             final Traffic plan = Traffic.plan(30, COUNT);
             final UnsafeBuffer header = DirectMemory.allocate(LnetHeaderFlyweight.LENGTH);
             int sent = 0;
@@ -90,26 +91,28 @@ class SendCompletionTest
                 }
             }
             assertEquals(COUNT, sent, "the send ring takes them all");
+            assertTrue(Await.until(() -> a.node().counters().get("io completion_ring_full") > 0, 10_000),
+                "the completion ring never filled up");
+            Await.sleep(100);
+            final long acceptedWhileFull = a.node().counters().get("io sends_accepted");
+            Await.sleep(100);
+            assertEquals(acceptedWhileFull, a.node().counters().get("io sends_accepted"),
+                "no new sends are taken while completions wait");
+            assertTrue(acceptedWhileFull < COUNT, "sends held back: " + acceptedWhileFull);
+
             final int[] completions = new int[COUNT];
             final int[] failures = {0};
+            final int[] total = {0};
             assertTrue(Await.until(() ->
             {
-                if (b.receiver().count() < COUNT)
-                {
-                    return false;
-                }
-                a.node().pollCompletions((id, status) ->
+                total[0] += a.node().pollCompletions((id, status) ->
                 {
                     completions[(int)id]++;
                     failures[0] += status == 0 ? 0 : 1;
                 }, 7);
-                int total = 0;
-                for (final int c : completions)
-                {
-                    total += c;
-                }
-                return total >= COUNT;
-            }, 20_000), () -> "b received " + b.receiver().count() + " counters " + a.node().counters());
+                return total[0] >= COUNT;
+            }, 20_000), () -> "completions " + total[0] + " b received " + b.receiver().count());
+            assertTrue(Await.until(() -> b.receiver().count() >= COUNT, 10_000));
 
             Await.sleep(100);
             a.node().pollCompletions((id, status) -> completions[(int)id]++, 1000);
@@ -119,7 +122,6 @@ class SendCompletionTest
             }
             assertEquals(0, failures[0]);
             assertTrue(b.receiver().report(COUNT, aNid, 1024).perfect());
-            assertTrue(a.node().counters().get("io completion_ring_full") > 0, "the ring did fill up");
         }
     }
 }
