@@ -89,6 +89,7 @@ public final class Conductor implements Agent
     private final AtomicCounter refusedBadHello;
     private final AtomicCounter refusedTimeout;
     private final AtomicCounter refusedVersion;
+    private final AtomicCounter refusedIoError;
     private NativeSocket listener;
     private long nextId = 1;
     private long nowNs;
@@ -125,6 +126,7 @@ public final class Conductor implements Agent
         refusedBadHello = counterSet.allocate("acceptor refused_bad_hello");
         refusedTimeout = counterSet.allocate("acceptor refused_timeout");
         refusedVersion = counterSet.allocate("acceptor refused_version");
+        refusedIoError = counterSet.allocate("acceptor refused_io_error");
 
         if (config.acceptMode() != NodeConfig.AcceptMode.NONE)
         {
@@ -179,7 +181,10 @@ public final class Conductor implements Agent
     {
         for (final Handshake h : new ArrayList<>(handshakes.values()))
         {
-            abandon(h, "node shutting down");
+            handshakes.remove(h.id);
+            releaseAdmission(h);
+            LOG.info("{}: abandoned: node shutting down", h);
+            closeQuietly(h);
         }
         try
         {
@@ -236,7 +241,7 @@ public final class Conductor implements Agent
                 {
                     record.version = 0;
                 }
-                else if (closed.errno != 0 && closed.errno != Errno.ESTALE)
+                else if (!closed.wholePeer && closed.errno != 0 && closed.errno != Errno.ESTALE)
                 {
                     record.wanted = true;
                     record.reconnects.incrementOrdered();
@@ -308,7 +313,7 @@ public final class Conductor implements Agent
             else
             {
                 refusedTimeout.incrementOrdered();
-                abandon(h, "hello exchange not finished in time");
+                abandon(h, "hello exchange not finished in time", Errno.ETIMEDOUT);
             }
         }
         return expired.size();
@@ -549,12 +554,12 @@ public final class Conductor implements Agent
         switch (kind)
         {
             case RETRY_NOW:
-                LOG.info("{} {}: {}", h, ConnTypes.name(h.ctype), reason);
+                LOG.info("{}: {} rc={}", h, reason, -errno);
                 record.nextAttemptNs = nowNs;
                 break;
 
             case RETRY_LATER:
-                LOG.info("{} {}: {}", h, ConnTypes.name(h.ctype), reason);
+                LOG.info("{}: {} rc={}", h, reason, -errno);
                 record.retries++;
                 record.nextAttemptNs = nowNs + config.minReconnectNs();
                 if (record.retries >= MAX_RETRIES)
@@ -569,7 +574,7 @@ public final class Conductor implements Agent
                 break;
 
             default:
-                LOG.warn("{} {}: {} rc={}", h, ConnTypes.name(h.ctype), reason, -errno);
+                LOG.warn("{}: {} rc={}", h, reason, -errno);
                 record.connectFailures.incrementOrdered();
                 record.retryIntervalNs = nextInterval(record.retryIntervalNs);
                 record.nextAttemptNs = nowNs + record.retryIntervalNs;
@@ -617,7 +622,7 @@ public final class Conductor implements Agent
                 (port < LNET_ACCEPTOR_MIN_RESERVED_PORT || port > LNET_ACCEPTOR_MAX_RESERVED_PORT))
             {
                 refusedInsecurePort.incrementOrdered();
-                LOG.warn("refused connection from {}: insecure port={}", remote, port);
+                LOG.warn("accept from {}: refused: insecure port={} rc={}", Addresses.text(remote), port, -Errno.EACCES);
                 closeQuietly(socket);
                 continue;
             }
@@ -633,7 +638,7 @@ public final class Conductor implements Agent
             }
             catch (final NativeIoException ex)
             {
-                abandon(h, "epoll add failed: " + ex.getMessage());
+                abandon(h, "epoll add failed: " + ex.getMessage(), ex.errno());
                 continue;
             }
             progress(h);
@@ -662,7 +667,7 @@ public final class Conductor implements Agent
                 }
                 refusedBadConnreq.incrementOrdered();
                 abandon(h, (magic == LNET_PROTO_TCP_MAGIC ? "V1 hello without acceptor request" : "bad magic") +
-                    ": magic=0x" + Integer.toHexString(magic));
+                    ": magic=0x" + Integer.toHexString(magic), Errno.EPROTO);
                 return;
             }
 
@@ -690,7 +695,8 @@ public final class Conductor implements Agent
                 {
                     refusedWrongNid.incrementOrdered();
                     abandon(h, "no matching NI: nid=" +
-                        (version == LNET_PROTO_ACCEPTOR_VERSION ? Nid.toString(connreq.nid4()) : connreq.nid().toString()));
+                        (version == LNET_PROTO_ACCEPTOR_VERSION ? Nid.toString(connreq.nid4()) : connreq.nid().toString()),
+                        Errno.EPERM);
                     return;
                 }
                 h.readEnd = 0;
@@ -731,7 +737,7 @@ public final class Conductor implements Agent
         if (magic == LNET_PROTO_TCP_MAGIC)
         {
             refusedVersion.incrementOrdered();
-            abandon(h, "V1 hello: protocol V1 not enabled");
+            abandon(h, "V1 hello: protocol V1 not enabled", Errno.EPROTO);
             return false;
         }
         final ByteOrder order = HelloFlyweight.detectByteOrder(b, 0, h.readEnd);
@@ -739,7 +745,8 @@ public final class Conductor implements Agent
         if (null == Protocols.forVersion(version) || version > config.protocolVersion())
         {
             refusedVersion.incrementOrdered();
-            LOG.info("{}: hello version={} not spoken here, proposing V{}", h, version, config.protocolVersion());
+            LOG.info("{}: refused: hello version={} not spoken here, proposing V{} rc={}", h, version,
+                config.protocolVersion(), -Errno.EPROTO);
             h.peerNid = 0;
             writeReply(h, config.protocolVersion(), SOCKLND_CONN_NONE, 0, 0, 0, false);
             return false;
@@ -756,7 +763,7 @@ public final class Conductor implements Agent
         catch (final ProtocolException ex)
         {
             refusedBadHello.incrementOrdered();
-            abandon(h, "bad hello: " + ex.getMessage());
+            abandon(h, ex.getMessage(), Errno.EPROTO);
             return;
         }
 
@@ -775,7 +782,7 @@ public final class Conductor implements Agent
         if (ourType == SOCKLND_CONN_NONE)
         {
             refusedBadHello.incrementOrdered();
-            abandon(h, "bad hello: kshm_ctype=" + peerType);
+            abandon(h, "bad hello: kshm_ctype=" + peerType, Errno.EPROTO);
             return;
         }
 
@@ -784,7 +791,8 @@ public final class Conductor implements Agent
         if (Long.compareUnsigned(peerNid, localNid) < 0 && record.activeInProgress > 0)
         {
             record.refusedRace.incrementOrdered();
-            LOG.info("{}: refusing {} from lower NID while connecting to it (race)", h, ConnTypes.name(ourType));
+            LOG.info("{}: refused {}: connection race, lower NID while connecting to it rc={}", h,
+                ConnTypes.name(ourType), -Errno.EALREADY);
             writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
             return;
         }
@@ -793,7 +801,7 @@ public final class Conductor implements Agent
             (record.version != 0 && record.version != version)))
         {
             record.refusedStale.incrementOrdered();
-            LOG.info("{}: peer restarted or changed protocol, closing its connections", h);
+            LOG.info("{}: refused: peer restarted or changed protocol, closing its connections rc={}", h, -Errno.ESTALE);
             toIo.offer(new EngineCommands.ClosePeer(peerNid, Errno.ESTALE, "peer restarted or changed protocol"));
             record.incarnation = incarnation;
             record.version = 0;
@@ -805,7 +813,7 @@ public final class Conductor implements Agent
         if (!loopback && ourType != SOCKLND_CONN_ANY && record.connections[ourType] >= limitOf(ourType))
         {
             record.refusedDuplicate.incrementOrdered();
-            LOG.info("{}: refusing duplicate {} connection", h, ConnTypes.name(ourType));
+            LOG.info("{}: refused: duplicate {} connection rc={}", h, ConnTypes.name(ourType), -Errno.EALREADY);
             writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
             return;
         }
@@ -846,7 +854,7 @@ public final class Conductor implements Agent
 
     private void replyOldAcceptor(final Handshake h, final String reason) throws NativeIoException
     {
-        LOG.info("{}: {}: answering as acceptor version 1", h, reason);
+        LOG.warn("{}: refused: {}: answering as acceptor version 1 rc={}", h, reason, -Errno.EPROTO);
         final int length = AcceptorRequestFlyweight.encodeV1(h.buffer, 0, 0, LE);
         h.attachAfterWrite = false;
         h.step = PASSIVE_WRITE_REPLY;
@@ -890,7 +898,7 @@ public final class Conductor implements Agent
             else
             {
                 refusedBadHello.incrementOrdered();
-                abandon(h, ex.getMessage());
+                abandon(h, ex.getMessage(), Errno.EPROTO);
             }
         }
         catch (final NativeIoException ex)
@@ -901,7 +909,8 @@ public final class Conductor implements Agent
             }
             else
             {
-                abandon(h, ex.getMessage());
+                refusedIoError.incrementOrdered();
+                abandon(h, ex.getMessage(), ex.errno());
             }
         }
     }
@@ -964,7 +973,7 @@ public final class Conductor implements Agent
                     else
                     {
                         refusedBadHello.incrementOrdered();
-                        abandon(h, "truncated: peer closed after " + h.readEnd + " bytes");
+                        abandon(h, "truncated: peer closed after " + h.readEnd + " bytes", Errno.EPROTO);
                     }
                     return false;
                 }
@@ -1010,7 +1019,7 @@ public final class Conductor implements Agent
         }
         catch (final NativeIoException ex)
         {
-            LOG.warn("{}: socket setup failed: {}", h, ex.getMessage());
+            LOG.warn("{}: socket setup failed: {} rc={}", h, ex.getMessage(), -ex.errno());
             if (!h.active)
             {
                 record.connections[ctype]--;
@@ -1047,14 +1056,40 @@ public final class Conductor implements Agent
         socket.setLinger(true, 0);
     }
 
-    private void abandon(final Handshake h, final String reason)
+    /**
+     * End a passive hello exchange that failed, once: one log line with the reason, and the admission
+     * (if it was admitted and its reply not yet written) given back.
+     */
+    private void abandon(final Handshake h, final String reason, final int errno)
     {
         if (handshakes.remove(h.id) == null)
         {
             return;
         }
-        LOG.warn("{}: refused: {}", h, reason);
+        if (releaseAdmission(h))
+        {
+            LOG.warn("{}: failed after admission: {} rc={}", h, reason, -errno);
+        }
+        else
+        {
+            LOG.warn("{}: refused: {} rc={}", h, reason, -errno);
+        }
         closeQuietly(h);
+    }
+
+    /**
+     * A passive connection counts toward its peer's connections from admission on; give the count back if
+     * it never reaches the IO agent.
+     */
+    private boolean releaseAdmission(final Handshake h)
+    {
+        if (h.active || !h.attachAfterWrite)
+        {
+            return false;
+        }
+        h.attachAfterWrite = false;
+        h.record.connections[h.ctype]--;
+        return true;
     }
 
     private void closeQuietly(final Handshake h)

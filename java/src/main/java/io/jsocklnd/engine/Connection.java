@@ -44,6 +44,8 @@ final class Connection
     /** Byte order of the peer's ksock headers, from its hello magic; ours are always little-endian. */
     final ByteOrder order;
     final String label;
+    /** The peer's address, for log lines. */
+    final String remote;
     final TxQueue queue = new TxQueue();
     final ConnectionCounters counters;
 
@@ -83,6 +85,7 @@ final class Connection
         final SocklndProtocol proto,
         final ByteOrder order,
         final ConnectionCounters counters,
+        final String remote,
         final long nowNs)
     {
         this.agent = agent;
@@ -94,6 +97,7 @@ final class Connection
         this.order = order;
         this.counters = counters;
         this.label = counters.label();
+        this.remote = remote;
         this.rxState = startState();
         this.lastRxNs = nowNs;
         this.lastTxProgressNs = nowNs;
@@ -179,7 +183,7 @@ final class Connection
     int onReadable(final long nowNs) throws NativeIoException
     {
         int work = 0;
-        for (int i = 0; i < READS_PER_CYCLE && rxState != RX_PARSE_WAIT; i++)
+        for (int i = 0; i < READS_PER_CYCLE && rxState != RX_PARSE_WAIT && !closing; i++)
         {
             final int n;
             if (rxState == RX_LNET_PAYLOAD && rxStart == rxEnd && rxMlength - rxReceived >= RX_BUFFER_CAPACITY / 4)
@@ -528,6 +532,6 @@ final class Connection
 
     public String toString()
     {
-        return label;
+        return label + " " + remote;
     }
 }

@@ -100,15 +100,16 @@ final class EngineCommands
         final int ctype;
         final long connectionId;
         final int errno;
-        final String reason;
+        /** Whether every connection to the peer is being closed with it (no point reconnecting at once). */
+        final boolean wholePeer;
 
-        Closed(final long peerNid, final int ctype, final long connectionId, final int errno, final String reason)
+        Closed(final long peerNid, final int ctype, final long connectionId, final int errno, final boolean wholePeer)
         {
             this.peerNid = peerNid;
             this.ctype = ctype;
             this.connectionId = connectionId;
             this.errno = errno;
-            this.reason = reason;
+            this.wholePeer = wholePeer;
         }
     }
 }

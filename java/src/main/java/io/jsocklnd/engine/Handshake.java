@@ -68,8 +68,20 @@ final class Handshake
         this.deadlineNs = deadlineNs;
     }
 
+    /**
+     * Log text: direction, peer address, the peer's NID once known, and the type asked for (active side).
+     */
     public String toString()
     {
-        return (active ? "active " : "passive ") + remote + (null == record ? "" : " " + record);
+        final StringBuilder text = new StringBuilder(active ? "connect to " : "accept from ").append(Addresses.text(remote));
+        if (null != record)
+        {
+            text.append(' ').append(record);
+        }
+        if (active)
+        {
+            text.append(' ').append(ConnTypes.name(ctype));
+        }
+        return text.toString();
     }
 }

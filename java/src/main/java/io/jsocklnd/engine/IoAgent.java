@@ -16,7 +16,9 @@ import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.ProtocolException;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
@@ -29,7 +31,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -64,8 +65,13 @@ public final class IoAgent implements Agent
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
     private final ArrayDeque<EngineTx> pool = new ArrayDeque<>();
     private final ArrayList<Connection> dirty = new ArrayList<>();
+    private final ArrayList<Connection> expired = new ArrayList<>();
     private final RxDecision decision = new RxDecision();
     private final UnsafeBuffer completionScratch = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
+    /** Completions the full completion ring could not take yet, oldest first from {@link #deferredHead}. */
+    private final LongArrayList deferredIds = new LongArrayList();
+    private final IntArrayList deferredStatuses = new IntArrayList();
+    private int deferredHead;
     private final AtomicCounter sendsAccepted;
     private final AtomicCounter sendsCompleted;
     private final AtomicCounter sendsFailed;
@@ -131,7 +137,11 @@ public final class IoAgent implements Agent
     {
         nowNs = clock.nanoTime();
         int work = drainConductor();
-        work += sendRing.read(sendHandler, SENDS_PER_CYCLE);
+        work += drainDeferredCompletions();
+        if (deferredHead == deferredIds.size())
+        {
+            work += sendRing.read(sendHandler, SENDS_PER_CYCLE);
+        }
         work += pollSockets();
         work += flushDirty();
         if (nowNs - nextTimerNs >= 0)
@@ -146,7 +156,25 @@ public final class IoAgent implements Agent
     {
         for (final Connection c : new ArrayList<>(connections.values()))
         {
-            closeConnection(c, Errno.ESHUTDOWN, "node shutting down", false);
+            closeConnection(c, Errno.ESHUTDOWN, "node shutting down", true);
+        }
+        Object command;
+        while ((command = fromConductor.poll()) != null)
+        {
+            if (command instanceof EngineCommands.Attach)
+            {
+                final EngineCommands.Attach attach = (EngineCommands.Attach)command;
+                LOG.info("conn#{} {} {} {}: closed before use: node shutting down", attach.connectionId,
+                    Nid.toString(attach.peerNid), ConnTypes.name(attach.ctype), Addresses.text(attach.remoteAddress));
+                try
+                {
+                    attach.socket.close();
+                }
+                catch (final NativeIoException ex)
+                {
+                    LOG.warn("conn#{}: close failed: {}", attach.connectionId, ex.getMessage());
+                }
+            }
         }
         for (final Peer peer : peers.values())
         {
@@ -213,23 +241,24 @@ public final class IoAgent implements Agent
             ConnTypes.name(attach.ctype) + " V" + attach.proto.version();
         final Connection c = new Connection(
             this, attach.connectionId, peer, attach.socket, attach.ctype, attach.proto, attach.order,
-            new ConnectionCounters(counterSet, label), nowNs);
+            new ConnectionCounters(counterSet, label), Addresses.text(attach.remoteAddress), nowNs);
         try
         {
             epoll.add(attach.socket.fd(), NativeConstants.EPOLLIN, attach.connectionId);
         }
         catch (final NativeIoException ex)
         {
-            LOG.warn("{}: epoll add failed, closing: {}", label, ex.getMessage());
             peer.connections.add(c);
             connections.put(c.id, c);
-            closeConnection(c, ex.errno(), "epoll add failed", false);
+            closeConnection(c, ex.errno(), "epoll add failed: " + ex.getMessage(), false);
             return;
         }
+        // The 10 s keepalive retry starts with the first keepalive, not with the connection (ksnp_send_keepalive = 0).
+        c.lastKeepaliveNs = nowNs - KEEPALIVE_RETRY_NS;
         peer.connections.add(c);
         connections.put(c.id, c);
         peer.connectionsOpened.incrementOrdered();
-        LOG.info("{}: established local={} remote={}", label, attach.localAddress, attach.remoteAddress);
+        LOG.info("{}: established local={}", c, Addresses.text(attach.localAddress));
 
         launchWaiting(peer);
     }
@@ -381,7 +410,7 @@ public final class IoAgent implements Agent
         }
         catch (final NativeIoException ex)
         {
-            closeConnectionAndSiblings(c, ex.errno(), "write failed: " + ex.getMessage());
+            closeConnectionAndSiblings(c, ex.errno(), ex.getMessage());
             return 1;
         }
     }
@@ -432,18 +461,11 @@ public final class IoAgent implements Agent
         }
         catch (final ConnectionClosedException ex)
         {
-            if (ex.errno == 0)
-            {
-                closeConnection(c, 0, "closed by peer", true);
-            }
-            else
-            {
-                closeConnectionAndSiblings(c, ex.errno, "closed by peer inside a message");
-            }
+            closeConnectionAndSiblings(c, ex.errno, ex.errno == 0 ? "closed by peer" : "closed by peer inside a message");
         }
         catch (final NativeIoException ex)
         {
-            closeConnectionAndSiblings(c, ex.errno(), "read failed: " + ex.getMessage());
+            closeConnectionAndSiblings(c, ex.errno(), ex.getMessage());
         }
         return 1;
     }
@@ -554,14 +576,42 @@ public final class IoAgent implements Agent
         {
             sendsFailed.incrementOrdered();
         }
-        completionScratch.putLong(0, tx.correlationId);
-        completionScratch.putInt(8, status);
-        if (!completionRing.write(SendCommand.COMPLETION_MSG_TYPE, completionScratch, 0, 12))
+        if (deferredHead < deferredIds.size() || !writeCompletion(tx.correlationId, status))
         {
             completionRingFull.incrementOrdered();
-            LOG.error("completion ring full: correlationId={} status={} lost", tx.correlationId, status);
+            deferredIds.addLong(tx.correlationId);
+            deferredStatuses.addInt(status);
         }
         recycle(tx);
+    }
+
+    private boolean writeCompletion(final long correlationId, final int status)
+    {
+        completionScratch.putLong(0, correlationId);
+        completionScratch.putInt(8, status);
+        return completionRing.write(SendCommand.COMPLETION_MSG_TYPE, completionScratch, 0, 12);
+    }
+
+    /**
+     * Retry completions the ring had no room for, in order. While any wait, no new sends are taken from the
+     * send ring, so an application that polls late slows its own sends instead of losing completions.
+     */
+    private int drainDeferredCompletions()
+    {
+        int work = 0;
+        while (deferredHead < deferredIds.size() &&
+            writeCompletion(deferredIds.getLong(deferredHead), deferredStatuses.getInt(deferredHead)))
+        {
+            deferredHead++;
+            work++;
+        }
+        if (deferredHead > 0 && deferredHead == deferredIds.size())
+        {
+            deferredIds.clear();
+            deferredStatuses.clear();
+            deferredHead = 0;
+        }
+        return work;
     }
 
     void writeInterest(final Connection c, final boolean on)
@@ -610,7 +660,8 @@ public final class IoAgent implements Agent
             }
         }
 
-        final List<Connection> expired = new ArrayList<>();
+        final ArrayList<Connection> expired = this.expired;
+        expired.clear();
         for (final Connection c : connections.values())
         {
             if (c.closing)
@@ -644,6 +695,7 @@ public final class IoAgent implements Agent
                 TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
             work++;
         }
+        expired.clear();
         return work;
     }
 
@@ -651,30 +703,44 @@ public final class IoAgent implements Agent
     {
         for (final Connection c : new ArrayList<>(peer.connections))
         {
-            closeConnection(c, errno, reason, false);
+            closeConnection(c, errno, reason, true);
         }
         failZcRequests(peer, null);
     }
 
+    /**
+     * An error or end of stream on one connection closes every connection to that peer, as the kernel does
+     * ({@code ksocknal_close_conn_and_siblings}); the others log which connection took them down.
+     */
     private void closeConnectionAndSiblings(final Connection c, final int errno, final String reason)
     {
-        closePeer(c.peer, errno, reason);
+        closeConnection(c, errno, reason, true);
+        final Peer peer = c.peer;
+        for (final Connection sibling : new ArrayList<>(peer.connections))
+        {
+            closeConnection(sibling, errno, "sibling conn#" + c.id + " closed: " + reason, true);
+        }
+        failZcRequests(peer, null);
     }
 
-    private void closeConnection(final Connection c, final int errno, final String reason, final boolean byPeer)
+    /**
+     * Close one connection once: log it, fail what it had not sent and the ZC sends waiting for an ACK on
+     * it, and tell the conductor (whether the whole peer is being closed, so it does not reconnect).
+     */
+    private void closeConnection(final Connection c, final int errno, final String reason, final boolean wholePeer)
     {
         if (c.closing)
         {
             return;
         }
         c.closing = true;
-        if (errno == 0)
+        if (errno == 0 || errno == Errno.ESHUTDOWN)
         {
-            LOG.info("{}: closed: {}", c, reason);
+            LOG.info("{}: closed: {} rc={}", c, reason, -errno);
         }
         else
         {
-            LOG.warn("{}: closing: {} rc={}", c, reason, -errno);
+            LOG.warn("{}: closed: {} rc={}", c, reason, -errno);
         }
         try
         {
@@ -702,7 +768,7 @@ public final class IoAgent implements Agent
         c.peer.foldIn(c.counters);
         c.peer.connectionsClosed.incrementOrdered();
         c.counters.close();
-        toConductor.offer(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, reason));
+        toConductor.offer(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));
 
         if (c.peer.connections.isEmpty() && !c.peer.waiting.isEmpty())
         {

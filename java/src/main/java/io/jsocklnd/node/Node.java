@@ -175,7 +175,9 @@ public final class Node implements AutoCloseable
     }
 
     /**
-     * Deliver completed sends to a handler on the calling thread (one poller at a time).
+     * Deliver completed sends to a handler on the calling thread (one poller at a time). Completions are
+     * never dropped: while the completion ring is full the node takes no new sends, so {@link #send} starts
+     * returning false until completions are polled.
      *
      * @param handler told of each completion.
      * @param limit   most completions to deliver.
