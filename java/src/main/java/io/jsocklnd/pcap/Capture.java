@@ -56,4 +56,25 @@ public record Capture(CaptureFormat format, ByteOrder byteOrder, List<CapturedFr
     {
         return TcpReassembler.reassemble(tcpSegments());
     }
+
+    /**
+     * @param acceptorPort port of the LNet acceptor (988 unless configured otherwise).
+     * @return the conversations with an endpoint on that port, indexed like tshark's {@code tcp.stream} over the
+     * whole capture; without a captured SYN the side on the port is the server.
+     * @throws CaptureFormatException when a frame's IP or TCP header is malformed.
+     */
+    public List<TcpConversation> conversations(final int acceptorPort)
+    {
+        final List<TcpConversation> all =
+            TcpReassembler.reassemble(tcpSegments(), TcpReassembler.MAX_DIRECTION_LENGTH, acceptorPort);
+        final List<TcpConversation> selected = new ArrayList<>(all.size());
+        for (final TcpConversation conversation : all)
+        {
+            if (conversation.endpointA().port() == acceptorPort || conversation.endpointB().port() == acceptorPort)
+            {
+                selected.add(conversation);
+            }
+        }
+        return selected;
+    }
 }

@@ -94,6 +94,20 @@ public final class TcpReassembler
      */
     public static List<TcpConversation> reassemble(final List<TcpSegment> segments, final int maxDirectionLength)
     {
+        return reassemble(segments, maxDirectionLength, TcpConversation.ACCEPTOR_PORT);
+    }
+
+    /**
+     * @param segments           TCP segments in frame order.
+     * @param maxDirectionLength longest direction to reassemble, in bytes from offset 0 to the end of the last
+     *                           payload (the reassembled bytes are held in memory).
+     * @param acceptorPort       port of the LNet acceptor: without a captured SYN, the side on it is the server.
+     * @return the conversations, in stream-index order.
+     * @throws IllegalArgumentException when a direction would be longer, naming the frame and its sequence number.
+     */
+    public static List<TcpConversation> reassemble(
+        final List<TcpSegment> segments, final int maxDirectionLength, final int acceptorPort)
+    {
         final Map<Key, Builder> open = new HashMap<>();
         final List<Builder> builders = new ArrayList<>();
         for (final TcpSegment segment : segments)
@@ -112,12 +126,12 @@ public final class TcpReassembler
         final List<TcpConversation> conversations = new ArrayList<>(builders.size());
         for (final Builder builder : builders)
         {
-            conversations.add(build(builder, maxDirectionLength));
+            conversations.add(build(builder, maxDirectionLength, acceptorPort));
         }
         return conversations;
     }
 
-    private static TcpConversation build(final Builder builder, final int maxDirectionLength)
+    private static TcpConversation build(final Builder builder, final int maxDirectionLength, final int acceptorPort)
     {
         final TcpDirection aToB = direction(builder.a, builder.b, builder.fromA, maxDirectionLength);
         final TcpDirection bToA = direction(builder.b, builder.a, builder.fromB, maxDirectionLength);
@@ -129,9 +143,9 @@ public final class TcpReassembler
             clientIsA = bySyn;
             rule = TcpConversation.ClientRule.SYN;
         }
-        else if ((builder.a.port() == TcpConversation.ACCEPTOR_PORT) != (builder.b.port() == TcpConversation.ACCEPTOR_PORT))
+        else if ((builder.a.port() == acceptorPort) != (builder.b.port() == acceptorPort))
         {
-            clientIsA = builder.b.port() == TcpConversation.ACCEPTOR_PORT;
+            clientIsA = builder.b.port() == acceptorPort;
             rule = TcpConversation.ClientRule.ACCEPTOR_PORT;
         }
         return new TcpConversation(builder.index, aToB, bToA, clientIsA, rule, builder.frames);
