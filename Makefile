@@ -1,4 +1,5 @@
-# jsocklnd: one entry point. `make` builds native + jar, `make test` runs every test.
+# jsocklnd: one entry point. `make` builds native + jar (and the runtime classpath scripts/jsocklnd needs),
+# `make test` runs every test.
 SHELL       := /bin/bash
 CC          ?= gcc
 CFLAGS      ?= -O2 -g
@@ -14,7 +15,7 @@ CP_FILE     := java/target/test-classpath.txt
 FUZZ_SECONDS      ?= 5
 FUZZ_LONG_SECONDS ?= 300
 
-.PHONY: all native native-test jar test java-test fuzz-short fuzz demo bench bench-e2e soak clean
+.PHONY: all native native-test jar test java-test fuzz-short fuzz launcher-test demo bench bench-e2e soak clean
 
 all: native jar
 
@@ -30,6 +31,7 @@ $(BUILD)/jsl_test: $(NATIVE_TEST) $(LIB)
 native-test: $(BUILD)/jsl_test
 	$(BUILD)/jsl_test
 
+# The package phase also writes java/target/runtime-classpath.txt for scripts/jsocklnd.
 jar: native
 	$(MVN) $(MVN_FLAGS) -DskipTests package
 
@@ -48,7 +50,11 @@ fuzz-short: native $(CP_FILE)
 fuzz: native java-test $(CP_FILE)
 	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) scripts/run-fuzz.sh
 
-test: native native-test java-test fuzz-short
+# scripts/jsocklnd from a shell: help, exit codes, decode of the shared captures, stats without a node.
+launcher-test: jar
+	SHARED_DIR=$(CURDIR)/../shared scripts/test-launcher.sh
+
+test: native native-test java-test fuzz-short launcher-test
 
 # JMH micro-benchmarks (java/src/test/java/io/jsocklnd/bench); BENCH=regex selects, e.g. BENCH=ZcCookie.
 BENCH ?= io.jsocklnd.bench

@@ -103,8 +103,20 @@ public final class StatsEndpoint implements AutoCloseable
      */
     public static StatsEndpoint start(final String nid, final Node node) throws IOException
     {
+        return start(directory(), nid, node);
+    }
+
+    /**
+     * @param directory directory of the socket (created, mode 0700, if missing).
+     * @param nid       the NID to serve under.
+     * @param node      a running node.
+     * @return the endpoint.
+     * @throws IOException when the socket cannot be bound or another live endpoint serves that NID.
+     */
+    public static StatsEndpoint start(final Path directory, final String nid, final Node node) throws IOException
+    {
         Objects.requireNonNull(node, "node");
-        return start(directory(), nid, new Source()
+        return start(directory, nid, new Source()
         {
             public Map<String, Long> counters()
             {
