@@ -339,12 +339,13 @@ public final class StatsEndpoint implements AutoCloseable
             {
                 return;
             }
-            catch (final IOException | RuntimeException ex)
+            catch (final IOException ex)
             {
-                if (!closed)
-                {
-                    LOG.warn("{}: stats endpoint: client failed: {}", nid, ex.toString());
-                }
+                LOG.debug("{}: stats endpoint: client left early: {}", nid, ex.toString());
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("{}: stats endpoint: snapshot failed: {}", nid, ex.toString());
             }
         }
     }

@@ -75,7 +75,6 @@ class StatsCommandTest
             final Run table = Run.of("stats", "--dir", dir.toString(), "--nid", A);
             assertEquals(Jsocklnd.EXIT_OK, table.exitCode(), table::toString);
             final String out = table.out();
-            System.out.print("StatsCommandTest table:\n" + out);
             assertTrue(out.startsWith("Node " + A + " (pid " + ProcessHandle.current().pid() + ")\n"), out);
             assertTrue(out.matches("(?s).*\\npeer " + B.replace(".", "\\.") + " +connect_attempts +\\d+\\n.*"), out);
             assertTrue(out.matches("(?s).*\\n +conns_opened +3\\n.*"), out);
