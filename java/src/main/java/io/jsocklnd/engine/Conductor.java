@@ -391,7 +391,7 @@ public final class Conductor implements Agent
      * Remember what a successful hello showed about the peer's versions: an older one is kept for the next
      * connections, the newest clears what was learned.
      */
-    private void learnVersion(final PeerRecord record, final int version, final Handshake h)
+    private void learnVersion(final PeerRecord record, final int version, final long incarnation, final Handshake h)
     {
         if (version < config.protocolVersion())
         {
@@ -400,10 +400,12 @@ public final class Conductor implements Agent
                 LOG.info("{}: peer speaks V{}, using it for this peer from now on", h, version);
             }
             record.learnedVersion = version;
+            record.learnedIncarnation = incarnation;
         }
         else
         {
             record.learnedVersion = 0;
+            record.learnedIncarnation = 0;
         }
     }
 
@@ -521,6 +523,7 @@ public final class Conductor implements Agent
             else if (null != Protocols.forVersion(replyVersion) && replyVersion <= config.protocolVersion())
             {
                 record.learnedVersion = replyVersion;
+                record.learnedIncarnation = hello.srcIncarnation();
                 record.versionFallbacks.incrementOrdered();
                 failActive(h, Errno.EPROTO, "peer refused V" + h.version + " and speaks V" + replyVersion +
                     ": falling back to V" + replyVersion, RETRY_NOW);
@@ -555,13 +558,14 @@ public final class Conductor implements Agent
         }
 
         final long incarnation = hello.srcIncarnation();
-        if (record.learnedVersion != 0 && h.version == record.learnedVersion && record.incarnation != 0 &&
-            record.incarnation != incarnation)
+        if (record.learnedVersion != 0 && h.version == record.learnedVersion && record.learnedIncarnation != 0 &&
+            record.learnedIncarnation != incarnation)
         {
             // A peer found to speak only an older version has restarted: it may be newer now, so the newest
             // version is tried again (an old peer refuses it and the fallback repeats).
             record.versionResets.incrementOrdered();
             record.learnedVersion = 0;
+            record.learnedIncarnation = 0;
             if (record.total() > 0)
             {
                 record.refusedStale.incrementOrdered();
@@ -594,7 +598,7 @@ public final class Conductor implements Agent
         record.pid = hello.srcPid();
         record.incarnation = incarnation;
         record.version = replyVersion;
-        learnVersion(record, replyVersion, h);
+        learnVersion(record, replyVersion, incarnation, h);
         record.retries = 0;
         record.retryIntervalNs = 0;
         record.activeInProgress--;
@@ -617,6 +621,7 @@ public final class Conductor implements Agent
         else if (older >= Protocols.OLDEST && null != Protocols.forVersion(older))
         {
             record.learnedVersion = older;
+            record.learnedIncarnation = 0;
             record.versionFallbacks.incrementOrdered();
             failActive(h, errno, reason + ": V" + h.version + " refused, falling back to V" + older, RETRY_NOW);
         }
@@ -925,7 +930,7 @@ public final class Conductor implements Agent
         record.pid = peerPid;
         record.incarnation = incarnation;
         record.version = version;
-        learnVersion(record, version, h);
+        learnVersion(record, version, incarnation, h);
         record.connections[ourType]++;
         writeReply(h, version, ourType, peerNid, peerPid, incarnation, true);
     }

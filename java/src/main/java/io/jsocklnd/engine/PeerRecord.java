@@ -20,6 +20,8 @@ final class PeerRecord
      * when the peer shows a new incarnation.
      */
     int learnedVersion;
+    /** The incarnation the peer had when it last spoke {@link #learnedVersion}, 0 while not yet seen. */
+    long learnedIncarnation;
     final int[] connections = new int[4];
     int activeInProgress;
     boolean wanted;
