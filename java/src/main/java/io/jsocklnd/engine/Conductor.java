@@ -325,10 +325,16 @@ public final class Conductor implements Agent
         int work = 0;
         for (final PeerRecord record : records.values())
         {
-            if (!record.wanted || record.activeInProgress > 0 || nowNs - record.nextAttemptNs < 0)
+            if (!record.wanted)
+            {
+                record.retryNow = false;
+                continue;
+            }
+            if (record.activeInProgress > 0 || nowNs - record.nextAttemptNs < 0)
             {
                 continue;
             }
+            record.retryNow = false;
             final int ctype = nextMissingType(record);
             if (ctype == SOCKLND_CONN_NONE)
             {
@@ -646,6 +652,7 @@ public final class Conductor implements Agent
             case RETRY_NOW:
                 LOG.info("{}: {} rc={}", h, reason, -errno);
                 record.nextAttemptNs = nowNs;
+                record.retryNow = true;
                 break;
 
             case RETRY_LATER:
@@ -895,7 +902,9 @@ public final class Conductor implements Agent
 
         final PeerRecord record = recordOf(peerNid);
         h.record = record;
-        if (Long.compareUnsigned(peerNid, localNid) < 0 && record.activeInProgress > 0)
+        // Connecting includes the moment between an attempt told to retry at once (older version, peer
+        // restarted) and the next one, as the kernel's connd keeps the route connecting across such retries.
+        if (Long.compareUnsigned(peerNid, localNid) < 0 && (record.activeInProgress > 0 || record.retryNow))
         {
             record.refusedRace.incrementOrdered();
             LOG.info("{}: refused {}: connection race, lower NID while connecting to it rc={}", h,

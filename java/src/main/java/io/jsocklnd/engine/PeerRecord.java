@@ -24,6 +24,8 @@ final class PeerRecord
     long learnedIncarnation;
     final int[] connections = new int[4];
     int activeInProgress;
+    /** An attempt failed with "retry at once" and the next has not started yet: still connecting. */
+    boolean retryNow;
     boolean wanted;
     long retryIntervalNs;
     long nextAttemptNs;
