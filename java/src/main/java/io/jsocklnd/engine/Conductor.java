@@ -30,6 +30,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V1;
 import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MAX_RESERVED_PORT;
 import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MIN_RESERVED_PORT;
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_ACCEPTOR_MAGIC;
@@ -324,10 +325,16 @@ public final class Conductor implements Agent
         int work = 0;
         for (final PeerRecord record : records.values())
         {
-            if (!record.wanted || record.activeInProgress > 0 || nowNs - record.nextAttemptNs < 0)
+            if (!record.wanted)
+            {
+                record.retryNow = false;
+                continue;
+            }
+            if (record.activeInProgress > 0 || nowNs - record.nextAttemptNs < 0)
             {
                 continue;
             }
+            record.retryNow = false;
             final int ctype = nextMissingType(record);
             if (ctype == SOCKLND_CONN_NONE)
             {
@@ -342,6 +349,11 @@ public final class Conductor implements Agent
 
     private int nextMissingType(final PeerRecord record)
     {
+        if (versionFor(record) == KSOCK_PROTO_V1)
+        {
+            // V1 peers get one untyped connection; any live connection (a typed one a V1 peer opened) will do.
+            return record.total() == 0 ? SOCKLND_CONN_ANY : SOCKLND_CONN_NONE;
+        }
         final int n = config.connsPerPeer();
         final int[] c = record.connections;
         if (c[SOCKLND_CONN_CONTROL] == 0)
@@ -365,7 +377,42 @@ public final class Conductor implements Agent
 
     private int limitOf(final int ctype)
     {
-        return ctype == SOCKLND_CONN_CONTROL ? 1 : config.connsPerPeer();
+        return ctype == SOCKLND_CONN_CONTROL || ctype == SOCKLND_CONN_ANY ? 1 : config.connsPerPeer();
+    }
+
+    /**
+     * The version an active connection to this peer starts with: the one in use with it, else the older one
+     * it was found to speak, else the newest ({@code ksnp_proto}, kept here across disconnections).
+     */
+    private int versionFor(final PeerRecord record)
+    {
+        if (record.version != 0)
+        {
+            return record.version;
+        }
+        return record.learnedVersion != 0 ? record.learnedVersion : config.protocolVersion();
+    }
+
+    /**
+     * Remember what a successful hello showed about the peer's versions: an older one is kept for the next
+     * connections, the newest clears what was learned.
+     */
+    private void learnVersion(final PeerRecord record, final int version, final long incarnation, final Handshake h)
+    {
+        if (version < config.protocolVersion())
+        {
+            if (record.learnedVersion != version)
+            {
+                LOG.info("{}: peer speaks V{}, using it for this peer from now on", h, version);
+            }
+            record.learnedVersion = version;
+            record.learnedIncarnation = incarnation;
+        }
+        else
+        {
+            record.learnedVersion = 0;
+            record.learnedIncarnation = 0;
+        }
     }
 
     // ---------------------------------------------------------------- active side
@@ -393,7 +440,7 @@ public final class Conductor implements Agent
             final Handshake h = new Handshake(nextId++, true, socket, remote);
             h.record = record;
             h.ctype = ctype;
-            h.version = record.version != 0 ? record.version : config.protocolVersion();
+            h.version = versionFor(record);
             record.activeInProgress++;
             handshakes.put(h.id, h);
             int port = 0;
@@ -466,7 +513,7 @@ public final class Conductor implements Agent
         }
         catch (final ProtocolException ex)
         {
-            failActive(h, Errno.EPROTO, "bad hello reply: " + ex.getMessage(), FATAL);
+            refusedByClose(h, Errno.EPROTO, "bad hello reply: " + ex.getMessage());
             return;
         }
 
@@ -481,8 +528,11 @@ public final class Conductor implements Agent
             }
             else if (null != Protocols.forVersion(replyVersion) && replyVersion <= config.protocolVersion())
             {
-                record.version = replyVersion;
-                failActive(h, Errno.EPROTO, "peer speaks V" + replyVersion + ", retrying with it", RETRY_NOW);
+                record.learnedVersion = replyVersion;
+                record.learnedIncarnation = hello.srcIncarnation();
+                record.versionFallbacks.incrementOrdered();
+                failActive(h, Errno.EPROTO, "peer refused V" + h.version + " and speaks V" + replyVersion +
+                    ": falling back to V" + replyVersion, RETRY_NOW);
             }
             else
             {
@@ -514,6 +564,25 @@ public final class Conductor implements Agent
         }
 
         final long incarnation = hello.srcIncarnation();
+        if (record.learnedVersion != 0 && h.version == record.learnedVersion && record.learnedIncarnation != 0 &&
+            record.learnedIncarnation != incarnation)
+        {
+            // A peer found to speak only an older version has restarted: it may be newer now, so the newest
+            // version is tried again (an old peer refuses it and the fallback repeats).
+            record.versionResets.incrementOrdered();
+            record.learnedVersion = 0;
+            record.learnedIncarnation = 0;
+            if (record.total() > 0)
+            {
+                record.refusedStale.incrementOrdered();
+                toIo.offer(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted"));
+                record.version = 0;
+            }
+            record.incarnation = incarnation;
+            failActive(h, Errno.ESTALE, "peer restarted since it was found to speak V" + h.version +
+                ": trying V" + config.protocolVersion() + " again", RETRY_NOW);
+            return;
+        }
         if (record.total() > 0 && ((record.incarnation != 0 && record.incarnation != incarnation) ||
             (record.version != 0 && record.version != replyVersion)))
         {
@@ -535,10 +604,37 @@ public final class Conductor implements Agent
         record.pid = hello.srcPid();
         record.incarnation = incarnation;
         record.version = replyVersion;
+        learnVersion(record, replyVersion, incarnation, h);
         record.retries = 0;
         record.retryIntervalNs = 0;
         record.activeInProgress--;
         handOver(h, record, h.ctype, proto, hello.byteOrder(), hello.srcPid(), incarnation);
+    }
+
+    /**
+     * The peer ended the hello exchange without a hello we understand: an old node that does not know the
+     * version sent closes the connection (a V1 node on any V2/V3 hello). With no connection to that peer yet,
+     * the next attempt goes out at once one version older (V3, V2, V1) and that version is kept for it.
+     */
+    private void refusedByClose(final Handshake h, final int errno, final String reason)
+    {
+        final PeerRecord record = h.record;
+        final int older = h.version - 1;
+        if (record.total() > 0)
+        {
+            failActive(h, errno, reason, RETRY_LATER);
+        }
+        else if (older >= Protocols.OLDEST && null != Protocols.forVersion(older))
+        {
+            record.learnedVersion = older;
+            record.learnedIncarnation = 0;
+            record.versionFallbacks.incrementOrdered();
+            failActive(h, errno, reason + ": V" + h.version + " refused, falling back to V" + older, RETRY_NOW);
+        }
+        else
+        {
+            failActive(h, errno, reason, FATAL);
+        }
     }
 
     private void failActive(final Handshake h, final int errno, final String reason, final int kind)
@@ -556,6 +652,7 @@ public final class Conductor implements Agent
             case RETRY_NOW:
                 LOG.info("{}: {} rc={}", h, reason, -errno);
                 record.nextAttemptNs = nowNs;
+                record.retryNow = true;
                 break;
 
             case RETRY_LATER:
@@ -665,6 +762,14 @@ public final class Conductor implements Agent
                     replyOldAcceptor(h, "hello without acceptor request");
                     return;
                 }
+                if (magic == LNET_PROTO_TCP_MAGIC && config.portalsCompatibility())
+                {
+                    // portals_compatibility: the acceptor hands the socket to the LND unread, and socklnd
+                    // takes a V1 hello as it comes.
+                    h.step = PASSIVE_READ_HELLO;
+                    h.expectRead(HelloFlyweight.PREFIX_LENGTH, h.deadlineNs);
+                    return;
+                }
                 refusedBadConnreq.incrementOrdered();
                 abandon(h, (magic == LNET_PROTO_TCP_MAGIC ? "V1 hello without acceptor request" : "bad magic") +
                     ": magic=0x" + Integer.toHexString(magic), Errno.EPROTO);
@@ -727,8 +832,11 @@ public final class Conductor implements Agent
     }
 
     /**
-     * A hello of a version this node does not speak gets a hello in this node's version with type NONE,
-     * which tells a newer peer what to use ({@code ksocknal_recv_hello}, passive side).
+     * Decide on the first 8 bytes of a hello. A V1 hello is always answered in V1 (kernels still do; an old
+     * node aborts on any other answer). A newer version than this node speaks gets a hello of this node's
+     * version with type NONE, which tells a newer peer what to use ({@code ksocknal_recv_hello}, passive
+     * side) and whose {@code kshm_dst_nid} is this node's own NID, as the kernel writes it. A legacy V1 node
+     * knows only the V1 magic: it closes on anything else without a reply ("Bad magic").
      */
     private boolean checkHelloVersion(final Handshake h) throws NativeIoException
     {
@@ -736,19 +844,25 @@ public final class Conductor implements Agent
         final int magic = b.getInt(0, LE);
         if (magic == LNET_PROTO_TCP_MAGIC)
         {
-            refusedVersion.incrementOrdered();
-            abandon(h, "V1 hello: protocol V1 not enabled", Errno.EPROTO);
-            return false;
+            HelloFlyweight.detectVersion(b, 0, h.readEnd);
+            return true;
         }
         final ByteOrder order = HelloFlyweight.detectByteOrder(b, 0, h.readEnd);
         final int version = b.getInt(HelloFlyweight.KSHM_VERSION_OFFSET, order);
+        if (config.legacyProtocol() == KSOCK_PROTO_V1)
+        {
+            refusedVersion.incrementOrdered();
+            abandon(h, "hello magic=0x" + Integer.toHexString(magic) + " version=" + version +
+                " not understood by a V1 node, closing", Errno.EPROTO);
+            return false;
+        }
         if (null == Protocols.forVersion(version) || version > config.protocolVersion())
         {
             refusedVersion.incrementOrdered();
             LOG.info("{}: refused: hello version={} not spoken here, proposing V{} rc={}", h, version,
                 config.protocolVersion(), -Errno.EPROTO);
             h.peerNid = 0;
-            writeReply(h, config.protocolVersion(), SOCKLND_CONN_NONE, 0, 0, 0, false);
+            writeReply(h, config.protocolVersion(), SOCKLND_CONN_NONE, localNid, 0, 0, false);
             return false;
         }
         return true;
@@ -788,7 +902,9 @@ public final class Conductor implements Agent
 
         final PeerRecord record = recordOf(peerNid);
         h.record = record;
-        if (Long.compareUnsigned(peerNid, localNid) < 0 && record.activeInProgress > 0)
+        // Connecting includes the moment between an attempt told to retry at once (older version, peer
+        // restarted) and the next one, as the kernel's connd keeps the route connecting across such retries.
+        if (Long.compareUnsigned(peerNid, localNid) < 0 && (record.activeInProgress > 0 || record.retryNow))
         {
             record.refusedRace.incrementOrdered();
             LOG.info("{}: refused {}: connection race, lower NID while connecting to it rc={}", h,
@@ -810,7 +926,7 @@ public final class Conductor implements Agent
         }
 
         final boolean loopback = h.remote.getAddress().equals(localAddress);
-        if (!loopback && ourType != SOCKLND_CONN_ANY && record.connections[ourType] >= limitOf(ourType))
+        if (!loopback && record.connections[ourType] >= limitOf(ourType))
         {
             record.refusedDuplicate.incrementOrdered();
             LOG.info("{}: refused: duplicate {} connection rc={}", h, ConnTypes.name(ourType), -Errno.EALREADY);
@@ -823,6 +939,7 @@ public final class Conductor implements Agent
         record.pid = peerPid;
         record.incarnation = incarnation;
         record.version = version;
+        learnVersion(record, version, incarnation, h);
         record.connections[ourType]++;
         writeReply(h, version, ourType, peerNid, peerPid, incarnation, true);
     }
@@ -893,7 +1010,7 @@ public final class Conductor implements Agent
         {
             if (h.active)
             {
-                failActive(h, Errno.EPROTO, ex.getMessage(), FATAL);
+                refusedByClose(h, Errno.EPROTO, "bad hello reply: " + ex.getMessage());
             }
             else
             {
@@ -905,7 +1022,15 @@ public final class Conductor implements Agent
         {
             if (h.active)
             {
-                failActive(h, ex.errno(), ex.getMessage(), FATAL);
+                if ((ex.errno() == Errno.ECONNRESET || ex.errno() == Errno.EPIPE) &&
+                    (h.step == ACTIVE_SEND_HELLO || h.step == ACTIVE_READ_REPLY))
+                {
+                    refusedByClose(h, ex.errno(), ex.getMessage());
+                }
+                else
+                {
+                    failActive(h, ex.errno(), ex.getMessage(), FATAL);
+                }
             }
             else
             {
@@ -968,7 +1093,7 @@ public final class Conductor implements Agent
                 {
                     if (h.active)
                     {
-                        failActive(h, Errno.ECONNRESET, "peer closed during hello", FATAL);
+                        refusedByClose(h, Errno.ECONNRESET, "peer closed the connection during the hello");
                     }
                     else
                     {

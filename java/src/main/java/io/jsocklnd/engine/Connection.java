@@ -250,6 +250,7 @@ final class Connection
                         return messages;
                     }
                     rxMessageStartNs = nowNs;
+                    counters.ksmHeadersIn.incrementOrdered();
                     ksm.wrap(rxBuffer, rxStart, available, order);
                     final boolean noop = ksm.isNoop();
                     final long cookie0 = ksm.zcCookie0();

@@ -16,6 +16,7 @@ final class ConnectionCounters implements AutoCloseable
     final AtomicCounter noopsOut;
     final AtomicCounter acksPiggybacked;
     final AtomicCounter noopsMerged;
+    final AtomicCounter ksmHeadersIn;
 
     ConnectionCounters(final CounterSet set, final String label)
     {
@@ -28,6 +29,7 @@ final class ConnectionCounters implements AutoCloseable
         noopsOut = set.allocate(label + " noops_out");
         acksPiggybacked = set.allocate(label + " zc_acks_piggybacked");
         noopsMerged = set.allocate(label + " zc_noops_merged");
+        ksmHeadersIn = set.allocate(label + " ksm_headers_in");
     }
 
     String label()
@@ -45,5 +47,6 @@ final class ConnectionCounters implements AutoCloseable
         noopsOut.close();
         acksPiggybacked.close();
         noopsMerged.close();
+        ksmHeadersIn.close();
     }
 }

@@ -276,6 +276,15 @@ public final class IoAgent implements Agent
 
     private void onSendCommand(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        if (msgTypeId == SendCommand.DISCONNECT_MSG_TYPE)
+        {
+            final Peer peer = peers.get(buffer.getLong(index + SendCommand.DST_NID_OFFSET));
+            if (null != peer && !peer.connections.isEmpty())
+            {
+                closePeer(peer, Errno.ECONNABORTED, "disconnected by request");
+            }
+            return;
+        }
         final EngineTx tx = acquire();
         tx.lnet();
         tx.correlationId = buffer.getLong(index + SendCommand.CORRELATION_ID_OFFSET);

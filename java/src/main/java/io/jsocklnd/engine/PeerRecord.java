@@ -12,10 +12,20 @@ final class PeerRecord
     final long nid;
     int pid;
     long incarnation;
-    /** Hello version negotiated with this peer, 0 when none (the newest is tried). */
+    /** Hello version negotiated with this peer's live connections, 0 when none. */
     int version;
+    /**
+     * Older version this peer was found to speak (it refused a newer hello, or came with an older one),
+     * tried first from then on; 0 when the newest is to be tried. Kept when its connections close, dropped
+     * when the peer shows a new incarnation.
+     */
+    int learnedVersion;
+    /** The incarnation the peer had when it last spoke {@link #learnedVersion}, 0 while not yet seen. */
+    long learnedIncarnation;
     final int[] connections = new int[4];
     int activeInProgress;
+    /** An attempt failed with "retry at once" and the next has not started yet: still connecting. */
+    boolean retryNow;
     boolean wanted;
     long retryIntervalNs;
     long nextAttemptNs;
@@ -28,6 +38,8 @@ final class PeerRecord
     final AtomicCounter refusedDuplicate;
     final AtomicCounter refusedStale;
     final AtomicCounter connectFailures;
+    final AtomicCounter versionFallbacks;
+    final AtomicCounter versionResets;
 
     PeerRecord(final long nid, final CounterSet counters)
     {
@@ -40,6 +52,8 @@ final class PeerRecord
         refusedDuplicate = counters.allocate(label + " hellos_refused_duplicate");
         refusedStale = counters.allocate(label + " hellos_refused_stale");
         connectFailures = counters.allocate(label + " connect_failures");
+        versionFallbacks = counters.allocate(label + " version_fallbacks");
+        versionResets = counters.allocate(label + " version_resets");
     }
 
     int total()

@@ -19,6 +19,8 @@ public final class SendCommand
     public static final int SEND_MSG_TYPE = 1;
     /** Ring message type of a completion. */
     public static final int COMPLETION_MSG_TYPE = 2;
+    /** Ring message type asking to close every connection to the peer in the destination NID field. */
+    public static final int DISCONNECT_MSG_TYPE = 3;
 
     /** Offset of the correlation id. */
     public static final int CORRELATION_ID_OFFSET = 0;

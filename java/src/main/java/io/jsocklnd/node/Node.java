@@ -175,6 +175,21 @@ public final class Node implements AutoCloseable
     }
 
     /**
+     * Close every connection to a peer, as {@code lctl disconnect} does; sends after it connect again. What
+     * the node learned about the peer (an older protocol it speaks) is kept.
+     *
+     * @param peerNid the peer's NID.
+     * @return false if the send ring is full (try again later).
+     */
+    public boolean disconnect(final long peerNid)
+    {
+        final UnsafeBuffer record = scratch.get();
+        record.setMemory(0, SendCommand.LENGTH, (byte)0);
+        record.putLong(SendCommand.DST_NID_OFFSET, peerNid);
+        return sendRing.write(SendCommand.DISCONNECT_MSG_TYPE, record, 0, SendCommand.LENGTH);
+    }
+
+    /**
      * Deliver completed sends to a handler on the calling thread (one poller at a time). Completions are
      * never dropped: while the completion ring is full the node takes no new sends, so {@link #send} starts
      * returning false until completions are polled.

@@ -44,6 +44,8 @@ public final class NodeConfig
     private AcceptMode acceptMode = AcceptMode.SECURE;
     private boolean privilegedSourcePort = true;
     private int protocolVersion = Protocols.NEWEST;
+    private int legacyProtocol;
+    private boolean portalsCompatibility;
     private int connsPerPeer = 1;
     private int minBulk = 1024;
     private long sockTimeoutNs = TimeUnit.SECONDS.toNanos(50);
@@ -157,7 +159,8 @@ public final class NodeConfig
     }
 
     /**
-     * @param version newest hello version to offer (3, or 2 to behave as a V2 node).
+     * @param version newest hello version to offer and accept (3; 2 or 1 to hold the node to an older one).
+     *                Older versions are still spoken: a node always answers a V1 hello in V1.
      * @return this.
      */
     public NodeConfig protocolVersion(final int version)
@@ -167,6 +170,7 @@ public final class NodeConfig
             throw new IllegalArgumentException("unsupported protocol version: version=" + version);
         }
         this.protocolVersion = version;
+        this.legacyProtocol = 0;
         return this;
     }
 
@@ -176,6 +180,60 @@ public final class NodeConfig
     public int protocolVersion()
     {
         return protocolVersion;
+    }
+
+    /**
+     * Make the node behave as an old socklnd that knows no version newer than {@code version}: it offers
+     * only that version, answers older ones in kind, and refuses newer hellos as that generation did. A V2
+     * node answers a newer hello with a V2 hello of type NONE and closes (how a newer peer learns to use
+     * V2); a V1 node, which knows no other hello magic, closes without a word.
+     *
+     * @param version 1 or 2 for a legacy node; 0 or 3 for a current one.
+     * @return this.
+     */
+    public NodeConfig legacyProtocol(final int version)
+    {
+        if (version == 0 || version == Protocols.NEWEST)
+        {
+            this.protocolVersion = Protocols.NEWEST;
+            this.legacyProtocol = 0;
+            return this;
+        }
+        if (version < Protocols.OLDEST || version > Protocols.NEWEST)
+        {
+            throw new IllegalArgumentException("unsupported legacy protocol: version=" + version);
+        }
+        this.protocolVersion = version;
+        this.legacyProtocol = version;
+        return this;
+    }
+
+    /**
+     * @return the legacy version the node imitates, 0 for a current node.
+     */
+    public int legacyProtocol()
+    {
+        return legacyProtocol;
+    }
+
+    /**
+     * @param enabled whether the acceptor also takes a V1 hello sent without an acceptor request, as
+     *                LNet did with {@code portals_compatibility} set (removed from Lustre in 2008; off by
+     *                default, as in every kernel since, which refuse such a connection).
+     * @return this.
+     */
+    public NodeConfig portalsCompatibility(final boolean enabled)
+    {
+        this.portalsCompatibility = enabled;
+        return this;
+    }
+
+    /**
+     * @return whether a V1 hello without an acceptor request is taken.
+     */
+    public boolean portalsCompatibility()
+    {
+        return portalsCompatibility;
     }
 
     /**

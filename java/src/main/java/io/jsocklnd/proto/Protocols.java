@@ -1,5 +1,6 @@
 package io.jsocklnd.proto;
 
+import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V1;
 import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V2;
 import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V3;
 
@@ -12,6 +13,11 @@ public final class Protocols
      * Newest version this implementation speaks over IPv4.
      */
     public static final int NEWEST = KSOCK_PROTO_V3;
+
+    /**
+     * Oldest version this implementation speaks: V1, which kernels still answer in V1 but never start.
+     */
+    public static final int OLDEST = KSOCK_PROTO_V1;
 
     private Protocols()
     {
@@ -27,6 +33,8 @@ public final class Protocols
     {
         switch (version)
         {
+            case KSOCK_PROTO_V1:
+                return ProtocolV1.INSTANCE;
             case KSOCK_PROTO_V2:
                 return ProtocolV2.INSTANCE;
             case KSOCK_PROTO_V3:

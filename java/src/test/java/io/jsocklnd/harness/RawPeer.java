@@ -271,6 +271,44 @@ public final class RawPeer implements AutoCloseable
     }
 
     /**
+     * A V1 hello: a little-endian LNet HELLO header with {@code lnet_magicversion} in {@code dest_nid}, no IPs.
+     *
+     * @param srcNid      {@code src_nid}.
+     * @param srcPid      {@code src_pid}.
+     * @param incarnation {@code msg.hello.incarnation}.
+     * @param ctype       {@code msg.hello.type}.
+     * @return 72 bytes.
+     */
+    public static byte[] helloV1(final long srcNid, final int srcPid, final long incarnation, final int ctype)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[HelloFlyweight.V1_FIXED_LENGTH]);
+        new HelloFlyweight().wrapForEncode(buffer, 0, buffer.capacity(), WireConstants.KSOCK_PROTO_V1, ByteOrder.LITTLE_ENDIAN)
+            .srcNid(srcNid)
+            .srcPid(srcPid)
+            .dstPid(0)
+            .srcIncarnation(incarnation)
+            .ctype(ctype)
+            .nips(0);
+        return buffer.byteArray();
+    }
+
+    /**
+     * A V1 message: the bare little-endian PUT header (CRC32C of the payload in {@code hdr_data},
+     * {@code sequence} in {@code match_bits}) and the payload, no ksock header.
+     *
+     * @param srcNid   sender NID.
+     * @param dstNid   receiver NID.
+     * @param sequence {@code match_bits}.
+     * @param payload  payload bytes.
+     * @return the message bytes.
+     */
+    public static byte[] putV1(final long srcNid, final long dstNid, final long sequence, final byte[] payload)
+    {
+        final byte[] framed = put(ByteOrder.LITTLE_ENDIAN, 0, srcNid, dstNid, sequence, payload);
+        return Arrays.copyOfRange(framed, KsockMsgFlyweight.LENGTH, framed.length);
+    }
+
+    /**
      * A 24-byte ksock header ({@code ksock_msg_hdr}).
      *
      * @param order   byte order.

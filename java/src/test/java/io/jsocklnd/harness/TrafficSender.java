@@ -25,6 +25,7 @@ public final class TrafficSender implements Runnable, CompletionHandler
     private final Traffic plan;
     private final long timeoutNs;
     private final CyclicBarrier startGate;
+    private CompletionRouter router;
     private final UnsafeBuffer header = DirectMemory.allocate(LnetHeaderFlyweight.LENGTH);
     private final int[] completions;
     private int completed;
@@ -63,6 +64,30 @@ public final class TrafficSender implements Runnable, CompletionHandler
     }
 
     /**
+     * Share the node's completions with other senders of the same node through a router (call before
+     * {@link #start}).
+     *
+     * @param router the node's router.
+     * @return this.
+     */
+    public TrafficSender routedBy(final CompletionRouter router)
+    {
+        this.router = router;
+        router.register(this);
+        return this;
+    }
+
+    boolean owns(final long correlationId)
+    {
+        return correlationId >= plan.base() && correlationId < plan.base() + plan.count();
+    }
+
+    private int pollCompletions()
+    {
+        return null == router ? node.pollCompletions(this, 1024) : router.poll(1024);
+    }
+
+    /**
      * Start on a new thread.
      *
      * @param name thread name.
@@ -93,7 +118,7 @@ public final class TrafficSender implements Runnable, CompletionHandler
                 Traffic.putHeader(header, srcNid, dstNid, sequence, size, plan.crc(i));
                 while (!node.send(dstNid, WireConstants.LNET_PID_LUSTRE, header, 0, plan.payloadAddress(i), size, sequence))
                 {
-                    node.pollCompletions(this, 1024);
+                    pollCompletions();
                     if (System.nanoTime() - deadlineNs > 0)
                     {
                         problem = "send ring stayed full: sent=" + i;
@@ -103,12 +128,12 @@ public final class TrafficSender implements Runnable, CompletionHandler
                 }
                 if ((i & 63) == 0)
                 {
-                    node.pollCompletions(this, 1024);
+                    pollCompletions();
                 }
             }
             while (completed + failed + unexpected < plan.count())
             {
-                if (node.pollCompletions(this, 1024) == 0)
+                if (pollCompletions() == 0)
                 {
                     if (System.nanoTime() - deadlineNs > 0)
                     {

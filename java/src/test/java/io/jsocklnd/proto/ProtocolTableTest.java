@@ -145,6 +145,7 @@ class ProtocolTableTest
     @Test
     void shouldLookUpTablesByVersion()
     {
+        assertSame(ProtocolV1.INSTANCE, Protocols.forVersion(1));
         assertSame(ProtocolV2.INSTANCE, Protocols.forVersion(2));
         assertSame(ProtocolV3.INSTANCE, Protocols.forVersion(3));
         assertNull(Protocols.forVersion(4));
