@@ -15,7 +15,7 @@ CP_FILE     := java/target/test-classpath.txt
 FUZZ_SECONDS      ?= 5
 FUZZ_LONG_SECONDS ?= 300
 
-.PHONY: all native native-test jar test java-test fuzz-short fuzz launcher-test demo bench bench-e2e soak clean
+.PHONY: all native native-test jar test java-test fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-e2e soak clean
 
 all: native jar
 
@@ -75,6 +75,13 @@ DEMO_MIB ?= 1024
 demo: jar $(CP_FILE)
 	java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
 	  io.jsocklnd.demo.TransferDemo $(DEMO_MIB)
+
+# Why ZC sends wait for the ZC-ACK: a scribbling sender, a checksumming receiver, with and without the wait
+# (not a test; the run without the wait is expected to show corruption). ZC_MODE=SPLICE or MSG_ZEROCOPY.
+ZC_DEMO_MESSAGES ?= 20000
+ZC_MODE ?= SPLICE
+zc-corruption-demo: jar $(CP_FILE)
+	scripts/zc-corruption-demo.sh $(ZC_DEMO_MESSAGES) $(ZC_MODE)
 
 clean:
 	rm -rf $(BUILD)

@@ -54,7 +54,8 @@ public final class ZcRequestTable<T>
     private long nextCookie = FIRST_COOKIE;
 
     /**
-     * Allocate the next request cookie and keep the send pending until its ACK.
+     * Allocate the next request cookie and keep the send pending until its ACK. A cookie still pending after
+     * the counter wrapped is skipped, so two pending sends never share one.
      *
      * @param tx         the send that goes out zero-copy.
      * @param deadlineNs when an un-ACKed send counts as timed out.
@@ -62,13 +63,34 @@ public final class ZcRequestTable<T>
      */
     public long register(final T tx, final long deadlineNs)
     {
-        final long cookie = nextCookie;
-        nextCookie = cookie + 1 == 0 ? FIRST_COOKIE : cookie + 1;
+        long cookie = nextCookie;
+        while (pendingByCookie.containsKey(cookie))
+        {
+            cookie = advance(cookie);
+        }
+        nextCookie = advance(cookie);
 
         pendingByCookie.put(cookie, tx);
         appendOrder(cookie, deadlineNs);
 
         return cookie;
+    }
+
+    private static long advance(final long cookie)
+    {
+        return cookie + 1 == 0 ? FIRST_COOKIE : cookie + 1;
+    }
+
+    /**
+     * Take one send off the pending list without an ACK, e.g. because it is being failed for another reason
+     * (its connection closed before the payload was written).
+     *
+     * @param cookie the send's request cookie.
+     * @return the send, or null if that cookie is not pending.
+     */
+    public T remove(final long cookie)
+    {
+        return pendingByCookie.remove(cookie);
     }
 
     /**

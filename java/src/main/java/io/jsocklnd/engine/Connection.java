@@ -5,6 +5,9 @@ import io.jsocklnd.conn.TxQueue;
 import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.nativeio.Errno;
 import io.jsocklnd.nativeio.IovecArrayFlyweight;
+import io.jsocklnd.nativeio.MsghdrFlyweight;
+import io.jsocklnd.nativeio.NativeConstants;
+import io.jsocklnd.nativeio.NativeIo;
 import io.jsocklnd.nativeio.NativeIoException;
 import io.jsocklnd.nativeio.NativeSocket;
 import io.jsocklnd.node.RxDecision;
@@ -17,6 +20,7 @@ import org.agrona.UnsafeAccess;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 
 /**
  * One established socklnd connection, owned by an IO agent: the RX state machine ({@code ksnc_rx_state})
@@ -56,6 +60,11 @@ final class Connection
     private final LnetHeaderFlyweight lnetHeader = new LnetHeaderFlyweight();
     private final IovecArrayFlyweight iov = IovecArrayFlyweight.allocate(MAX_GATHER * 2);
     private final EngineTx[] writing = new EngineTx[MAX_GATHER];
+    private final MsghdrFlyweight msghdr = MsghdrFlyweight.allocate();
+    private final UnsafeBuffer fileOffset = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
+    /** ACKed MSG_ZEROCOPY sends whose pages the kernel has not released yet. */
+    private final ArrayDeque<EngineTx> awaitingKernelRelease = new ArrayDeque<>();
+    private ZeroCopyWriter zcWriter;
 
     private int writingCount;
     private long queuedBytes;
@@ -152,23 +161,49 @@ final class Connection
         tx.queuedAtNs = nowNs;
         if (tx.type() == Tx.TYPE_LNET)
         {
+            // Only now, with the connection chosen, is it known whether the peer can ACK a ZC request.
+            if (tx.payloadLength >= agent.zcMinPayload && agent.zcEnabled && proto.zcCapable())
+            {
+                tx.zcCookie = peer.zcRequests.register(tx, nowNs + agent.zcTimeoutNs);
+                tx.cookies().set(tx.zcCookie, 0);
+                tx.payloadPath = tx.fileFd >= 0 ? EngineTx.PAYLOAD_SENDFILE : EngineTx.PAYLOAD_ZERO_COPY;
+            }
+            else
+            {
+                tx.payloadPath = tx.fileFd >= 0 ? EngineTx.PAYLOAD_SENDFILE : EngineTx.PAYLOAD_COPY;
+            }
             final Tx displaced = proto.queueMessage(queue, tx);
             queuedBytes += proto.framingLength() + LnetHeaderFlyweight.LENGTH + (long)tx.payloadLength;
             if (null != displaced)
             {
                 queuedBytes -= proto.framingLength();
                 counters.noopsMerged.incrementOrdered();
+                agent.zcNoopsMerged.incrementOrdered();
                 agent.recycle((EngineTx)displaced);
             }
         }
-        else if (proto.queueAck(queue, ctype, tx))
-        {
-            counters.acksPiggybacked.incrementOrdered();
-            agent.recycle(tx);
-        }
         else
         {
-            queuedBytes += proto.framingLength();
+            final Tx carrier = queue.carrier();
+            final boolean onMessage = null != carrier && carrier.type() == Tx.TYPE_LNET;
+            if (proto.queueAck(queue, ctype, tx))
+            {
+                if (onMessage)
+                {
+                    counters.acksPiggybacked.incrementOrdered();
+                    agent.zcAcksPiggybacked.incrementOrdered();
+                }
+                else
+                {
+                    counters.noopsMerged.incrementOrdered();
+                    agent.zcNoopsMerged.incrementOrdered();
+                }
+                agent.recycle(tx);
+            }
+            else
+            {
+                queuedBytes += proto.framingLength();
+            }
         }
     }
 
@@ -386,7 +421,9 @@ final class Connection
     }
 
     /**
-     * Write queued sends, gathering up to {@link #MAX_GATHER} of them into one writev.
+     * Write queued sends, gathering up to {@link #MAX_GATHER} of them into one writev. A send whose payload
+     * takes its own path (zero-copy writer or sendfile) ends the gather: its headers go last in the writev,
+     * with MSG_MORE, and its payload follows before anything else.
      *
      * @return work count.
      * @throws NativeIoException on a socket error.
@@ -401,8 +438,36 @@ final class Connection
             {
                 break;
             }
+            final EngineTx first = writing[0];
+            if (first.payloadPath != EngineTx.PAYLOAD_COPY && first.sent >= first.headerLength)
+            {
+                final long moved = writePayload(first);
+                if (moved > 0)
+                {
+                    lastTxProgressNs = nowNs;
+                    counters.bytesOut.getAndAddOrdered(moved);
+                    queuedBytes -= moved;
+                    first.sent += moved;
+                }
+                if (!isPayloadWritten(first))
+                {
+                    break;
+                }
+                work += finishWritten(1);
+                continue;
+            }
             final int segments = buildIov();
-            final long written = socket.writev(iov, segments);
+            final EngineTx last = writing[writingCount - 1];
+            final long written;
+            if (last.payloadPath != EngineTx.PAYLOAD_COPY)
+            {
+                msghdr.clear().iov(iov, segments);
+                written = socket.sendmsg(msghdr, NativeConstants.MSG_MORE);
+            }
+            else
+            {
+                written = socket.writev(iov, segments);
+            }
             if (written <= 0)
             {
                 break;
@@ -416,9 +481,111 @@ final class Connection
         return work;
     }
 
+    private long writePayload(final EngineTx tx) throws NativeIoException
+    {
+        final long payloadSent = tx.sent - tx.headerLength;
+        if (tx.payloadPath == EngineTx.PAYLOAD_SENDFILE)
+        {
+            fileOffset.putLong(0, tx.fileOffset + payloadSent);
+            final long n = NativeIo.sendfile(socket.fd(), tx.fileFd, fileOffset.addressOffset(),
+                tx.payloadLength - payloadSent);
+            if (n < 0)
+            {
+                throw Errno.newException("sendfile", Errno.EIO, "file region ends early: fd=" + tx.fileFd +
+                    " offset=" + (tx.fileOffset + payloadSent));
+            }
+            peer.bytesOutSendfile.getAndAddOrdered(n);
+            return n;
+        }
+        final ZeroCopyWriter writer = zcWriter();
+        if (!tx.payloadStarted)
+        {
+            tx.payloadStarted = true;
+            writer.start(tx.payloadAddress, tx.payloadLength);
+        }
+        final long n = writer.advance();
+        if (writer.mode() == ZeroCopyWriter.Mode.SPLICE)
+        {
+            peer.bytesOutSplice.getAndAddOrdered(n);
+        }
+        else
+        {
+            peer.bytesOutMsgZeroCopy.getAndAddOrdered(n);
+            if (writer.isWritten())
+            {
+                tx.zcSendId = writer.lastSendId();
+            }
+        }
+        return n;
+    }
+
+    private boolean isPayloadWritten(final EngineTx tx)
+    {
+        if (tx.payloadPath == EngineTx.PAYLOAD_SENDFILE)
+        {
+            return tx.sent == tx.wireLength();
+        }
+        return tx.payloadStarted && zcWriter.isWritten();
+    }
+
+    private ZeroCopyWriter zcWriter() throws NativeIoException
+    {
+        if (null == zcWriter)
+        {
+            zcWriter = new ZeroCopyWriter(socket, agent.zcWriterMode);
+        }
+        return zcWriter;
+    }
+
+    /**
+     * Read MSG_ZEROCOPY completions from the socket's error queue and complete the ACKed sends whose pages the
+     * kernel has now released.
+     *
+     * @return work count.
+     * @throws NativeIoException on a socket error.
+     */
+    int pollZcCompletions() throws NativeIoException
+    {
+        if (null == zcWriter)
+        {
+            return 0;
+        }
+        final int work = zcWriter.pollCompletions();
+        for (int i = 0, n = awaitingKernelRelease.size(); i < n; i++)
+        {
+            final EngineTx tx = awaitingKernelRelease.poll();
+            if (zcWriter.isReleased(tx.zcSendId))
+            {
+                agent.completeSend(tx, 0);
+            }
+            else
+            {
+                awaitingKernelRelease.add(tx);
+            }
+        }
+        return work;
+    }
+
+    /**
+     * An ACKed ZC send whose payload is written: complete it now, or once the kernel has released its pages
+     * (MSG_ZEROCOPY).
+     */
+    void completeAcked(final EngineTx tx)
+    {
+        if (null != zcWriter && !zcWriter.isReleased(tx.zcSendId))
+        {
+            awaitingKernelRelease.add(tx);
+        }
+        else
+        {
+            agent.completeSend(tx, 0);
+        }
+    }
+
     private void fillWriting()
     {
-        while (writingCount < MAX_GATHER)
+        while (writingCount < MAX_GATHER &&
+            (writingCount == 0 || writing[writingCount - 1].payloadPath == EngineTx.PAYLOAD_COPY))
         {
             final EngineTx tx = (EngineTx)queue.poll();
             if (null == tx)
@@ -450,7 +617,7 @@ final class Connection
             {
                 iov.set(segments++, DirectMemory.address(tx.header, tx.wireStart) + sent, tx.headerLength - sent);
             }
-            if (tx.payloadLength > 0)
+            if (tx.payloadLength > 0 && tx.payloadPath == EngineTx.PAYLOAD_COPY)
             {
                 final long payloadSent = Math.max(0, sent - tx.headerLength);
                 iov.set(segments++, tx.payloadAddress + payloadSent, tx.payloadLength - payloadSent);
@@ -466,7 +633,7 @@ final class Connection
         while (done < writingCount && remaining > 0)
         {
             final EngineTx tx = writing[done];
-            final long left = tx.wireLength() - tx.sent;
+            final long left = tx.gatheredLength() - tx.sent;
             if (remaining < left)
             {
                 tx.sent += remaining;
@@ -474,8 +641,18 @@ final class Connection
             }
             remaining -= left;
             tx.sent += left;
+            if (tx.payloadPath != EngineTx.PAYLOAD_COPY)
+            {
+                break;
+            }
+            peer.bytesOutCopy.getAndAddOrdered(tx.payloadLength);
             done++;
         }
+        return finishWritten(done);
+    }
+
+    private int finishWritten(final int done)
+    {
         for (int i = 0; i < done; i++)
         {
             final EngineTx tx = writing[i];
@@ -487,6 +664,7 @@ final class Connection
             else
             {
                 counters.noopsOut.incrementOrdered();
+                agent.onNoopSent(tx);
             }
             agent.onSent(this, tx);
         }
@@ -517,6 +695,10 @@ final class Connection
      */
     void drainUnsent(final java.util.function.Consumer<EngineTx> onUnsent)
     {
+        if (null != zcWriter)
+        {
+            zcWriter.close();
+        }
         for (int i = 0; i < writingCount; i++)
         {
             onUnsent.accept(writing[i]);
@@ -529,6 +711,18 @@ final class Connection
             onUnsent.accept((EngineTx)tx);
         }
         queuedBytes = 0;
+    }
+
+    /**
+     * Take the ACKed sends still waiting for the kernel's MSG_ZEROCOPY release, when the connection closes.
+     */
+    void drainAwaitingRelease(final java.util.function.Consumer<EngineTx> onAcked)
+    {
+        EngineTx tx;
+        while ((tx = awaitingKernelRelease.poll()) != null)
+        {
+            onAcked.accept(tx);
+        }
     }
 
     public String toString()

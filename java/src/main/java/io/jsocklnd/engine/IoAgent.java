@@ -78,8 +78,26 @@ public final class IoAgent implements Agent
     private final AtomicCounter zcAcksReceived;
     private final AtomicCounter zcAcksSent;
     private final AtomicCounter completionRingFull;
+    private final AtomicCounter zcRequestsSent;
+    private final AtomicCounter zcAckNoopsSent;
+    private final AtomicCounter zcAckPairsSent;
+    private final AtomicCounter zcAckRangesSent;
+    private final AtomicCounter zcTimeouts;
+    private final AtomicCounter protocolErrors;
+    final AtomicCounter zcAcksPiggybacked;
+    final AtomicCounter zcNoopsMerged;
+    /** Payload size from which a send on a ZC-capable connection is a ZC request ({@code zc_min_payload}). */
+    final int zcMinPayload;
+    /** Whether ZC requests are issued at all (not in COPY mode). */
+    final boolean zcEnabled;
+    /** How memory payloads of ZC requests are written, AUTO resolved. */
+    final ZeroCopyWriter.Mode zcWriterMode;
+    final long zcTimeoutNs;
+    private final boolean unsafeZcCompleteOnWrite;
     private final Consumer<EngineTx> failUnsent = this::failUnsent;
-    private final Consumer<EngineTx> failPendingZc = tx -> complete(tx, -Errno.EIO);
+    private final Consumer<EngineTx> failPendingZc = this::failPendingZc;
+    /** ACKed: the peer has every byte; the kernel's release is moot once the socket is gone. */
+    private final Consumer<EngineTx> completeAckedOnClose = tx -> complete(tx, 0);
     private final Consumer<EngineTx> releaseAcked = this::releaseAcked;
     private final org.agrona.concurrent.MessageHandler sendHandler = this::onSendCommand;
 
@@ -126,6 +144,38 @@ public final class IoAgent implements Agent
         zcAcksReceived = counterSet.allocate("io zc_acks_received");
         zcAcksSent = counterSet.allocate("io zc_acks_queued");
         completionRingFull = counterSet.allocate("io completion_ring_full");
+        zcRequestsSent = counterSet.allocate("io zc_requests_sent");
+        zcAcksPiggybacked = counterSet.allocate("io zc_acks_piggybacked");
+        zcAckNoopsSent = counterSet.allocate("io zc_ack_noops_sent");
+        zcNoopsMerged = counterSet.allocate("io zc_noops_merged");
+        zcAckPairsSent = counterSet.allocate("io zc_ack_pairs_sent");
+        zcAckRangesSent = counterSet.allocate("io zc_ack_ranges_sent");
+        zcTimeouts = counterSet.allocate("io zc_timeouts");
+        protocolErrors = counterSet.allocate("io protocol_errors");
+        zcMinPayload = config.zcMinPayload();
+        zcEnabled = config.zcMode() != NodeConfig.ZcMode.COPY;
+        switch (config.zcMode())
+        {
+            case SPLICE:
+                zcWriterMode = ZeroCopyWriter.Mode.SPLICE;
+                break;
+            case MSG_ZEROCOPY:
+                zcWriterMode = ZeroCopyWriter.Mode.MSG_ZEROCOPY;
+                break;
+            case AUTO:
+                zcWriterMode = ZeroCopyWriter.bestAvailable();
+                break;
+            default:
+                zcWriterMode = null;
+                break;
+        }
+        zcTimeoutNs = config.sockTimeoutNs();
+        unsafeZcCompleteOnWrite = config.unsafeZcCompleteOnWrite();
+        if (unsafeZcCompleteOnWrite)
+        {
+            LOG.warn("UNSAFE: ZC sends complete before their ZC-ACK ({}), payload memory may be reused while in flight",
+                NodeConfig.UNSAFE_ZC_COMPLETE_ON_WRITE_PROPERTY);
+        }
     }
 
     public String roleName()
@@ -292,6 +342,12 @@ public final class IoAgent implements Agent
         tx.dstPid = buffer.getInt(index + SendCommand.DST_PID_OFFSET);
         tx.payloadLength = buffer.getInt(index + SendCommand.PAYLOAD_LENGTH_OFFSET);
         tx.payloadAddress = buffer.getLong(index + SendCommand.PAYLOAD_ADDRESS_OFFSET);
+        if (msgTypeId == SendCommand.SEND_FILE_MSG_TYPE && tx.payloadLength > 0)
+        {
+            tx.payloadAddress = 0;
+            tx.fileFd = buffer.getInt(index + SendCommand.FILE_FD_OFFSET);
+            tx.fileOffset = buffer.getLong(index + SendCommand.FILE_OFFSET_OFFSET);
+        }
         tx.header.putBytes(
             EngineTx.LNET_HEADER_OFFSET, buffer, index + SendCommand.HEADER_OFFSET, LnetHeaderFlyweight.LENGTH);
         sendsAccepted.incrementOrdered();
@@ -445,7 +501,11 @@ public final class IoAgent implements Agent
                 continue;
             }
             final int ready = events.events(i);
-            if ((ready & (NativeConstants.EPOLLIN | NativeConstants.EPOLLERR | NativeConstants.EPOLLHUP)) != 0)
+            if ((ready & NativeConstants.EPOLLERR) != 0)
+            {
+                work += pollZcCompletions(c);
+            }
+            if (!c.closing && (ready & (NativeConstants.EPOLLIN | NativeConstants.EPOLLERR | NativeConstants.EPOLLHUP)) != 0)
             {
                 work += read(c);
             }
@@ -457,6 +517,24 @@ public final class IoAgent implements Agent
         return work;
     }
 
+    private int pollZcCompletions(final Connection c)
+    {
+        try
+        {
+            final int work = c.pollZcCompletions();
+            if (work > 0 && c.hasPendingTx())
+            {
+                markDirty(c);
+            }
+            return work;
+        }
+        catch (final NativeIoException ex)
+        {
+            closeConnectionAndSiblings(c, ex.errno(), ex.getMessage());
+            return 1;
+        }
+    }
+
     private int read(final Connection c)
     {
         try
@@ -466,6 +544,7 @@ public final class IoAgent implements Agent
         catch (final ProtocolException ex)
         {
             c.peer.protocolErrors.incrementOrdered();
+            protocolErrors.incrementOrdered();
             closeConnectionAndSiblings(c, Errno.EPROTO, "protocol error: " + ex.getMessage());
         }
         catch (final ConnectionClosedException ex)
@@ -528,19 +607,27 @@ public final class IoAgent implements Agent
         if (released == ZcRequestTable.UNKNOWN_COOKIE)
         {
             c.peer.protocolErrors.incrementOrdered();
+            protocolErrors.incrementOrdered();
             closeConnectionAndSiblings(c, Errno.EPROTO,
-                "unknown ZC-ACK cookie: cookie0=" + Long.toUnsignedString(noop ? cookie0 : 0) +
-                " cookie1=" + Long.toUnsignedString(cookie1));
-        }
-        else if (released > 0)
-        {
-            zcAcksReceived.getAndAddOrdered(released);
+                "unknown ZC-ACK cookie: carrier=" + (noop ? "NOOP" : "LNET") +
+                " cookie0=" + Long.toUnsignedString(cookie0) + " cookie1=" + Long.toUnsignedString(cookie1) +
+                " pending=" + c.peer.zcRequests.pendingCount());
         }
     }
 
+    /**
+     * The peer ACKed a ZC send: complete it if its payload is written (and, for MSG_ZEROCOPY, released by the
+     * kernel); an ACK ahead of the last byte leaves the completion to {@link #onSent}.
+     */
     private void releaseAcked(final EngineTx tx)
     {
-        complete(tx, 0);
+        tx.acked = true;
+        zcAcksReceived.incrementOrdered();
+        tx.connection.peer.zcAcksReceived.incrementOrdered();
+        if (tx.written)
+        {
+            tx.connection.completeAcked(tx);
+        }
     }
 
     /**
@@ -572,11 +659,73 @@ public final class IoAgent implements Agent
             recycle(tx);
             return;
         }
-        complete(tx, 0);
+        if (tx.zcCookie == 0)
+        {
+            complete(tx, 0);
+            return;
+        }
+        tx.written = true;
+        zcRequestsSent.incrementOrdered();
+        c.peer.zcRequestsSent.incrementOrdered();
+        if (tx.acked)
+        {
+            c.completeAcked(tx);
+        }
+        else if (unsafeZcCompleteOnWrite)
+        {
+            report(tx, 0);
+        }
+    }
+
+    /**
+     * Classify a NOOP that went out: an ACK of one cookie, a pair or a range, or the keepalive.
+     */
+    void onNoopSent(final EngineTx noop)
+    {
+        final long c0 = noop.cookies().cookie0();
+        final long c1 = noop.cookies().cookie1();
+        if (c1 == 0 || (c0 == 0 && c1 == WireConstants.SOCKNAL_KEEPALIVE_PING))
+        {
+            return;
+        }
+        zcAckNoopsSent.incrementOrdered();
+        if (c0 != 0)
+        {
+            if (Long.compareUnsigned(c0, c1) > 0)
+            {
+                zcAckPairsSent.incrementOrdered();
+            }
+            else
+            {
+                zcAckRangesSent.incrementOrdered();
+            }
+        }
+    }
+
+    /**
+     * Complete a send once and recycle it.
+     */
+    void completeSend(final EngineTx tx, final int status)
+    {
+        complete(tx, status);
     }
 
     private void complete(final EngineTx tx, final int status)
     {
+        report(tx, status);
+        recycle(tx);
+    }
+
+    /**
+     * Hand a send's completion to the application, at most once per send.
+     */
+    private void report(final EngineTx tx, final int status)
+    {
+        if (tx.reported)
+        {
+            return;
+        }
+        tx.reported = true;
         if (status == 0)
         {
             sendsCompleted.incrementOrdered();
@@ -591,7 +740,6 @@ public final class IoAgent implements Agent
             deferredIds.addLong(tx.correlationId);
             deferredStatuses.addInt(status);
         }
-        recycle(tx);
     }
 
     private boolean writeCompletion(final long correlationId, final int status)
@@ -661,10 +809,15 @@ public final class IoAgent implements Agent
                 failWaiting(peer, -Errno.ETIMEDOUT);
                 work++;
             }
-            if (peer.zcRequests.firstExpired(nowNs) != null && !peer.connections.isEmpty())
+            final EngineTx stale = peer.zcRequests.firstExpired(nowNs);
+            if (stale != null && !peer.connections.isEmpty())
             {
                 peer.timeouts.incrementOrdered();
-                closePeer(peer, Errno.ETIMEDOUT, "stale ZC requests: pending=" + peer.zcRequests.pendingCount());
+                peer.zcTimeouts.incrementOrdered();
+                zcTimeouts.incrementOrdered();
+                closePeer(peer, Errno.ETIMEDOUT, "stale ZC requests: pending=" + peer.zcRequests.pendingCount() +
+                    " oldest cookie=" + Long.toUnsignedString(stale.zcCookie) + " un-ACKed for over " +
+                    TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
                 work++;
             }
         }
@@ -770,6 +923,7 @@ public final class IoAgent implements Agent
 
         closeErrno = errno == 0 ? Errno.ECONNRESET : errno;
         c.drainUnsent(failUnsent);
+        c.drainAwaitingRelease(completeAckedOnClose);
         failZcRequests(c.peer, c);
 
         connections.remove(c.id);
@@ -794,9 +948,19 @@ public final class IoAgent implements Agent
         }
         else
         {
+            if (tx.zcCookie != 0 && !tx.acked)
+            {
+                tx.connection.peer.zcRequests.remove(tx.zcCookie);
+            }
             tx.connection.peer.sendsFailed.incrementOrdered();
             complete(tx, -closeErrno);
         }
+    }
+
+    private void failPendingZc(final EngineTx tx)
+    {
+        tx.connection.peer.sendsFailed.incrementOrdered();
+        complete(tx, -Errno.EIO);
     }
 
     private void failZcRequests(final Peer peer, final Connection onlyOn)

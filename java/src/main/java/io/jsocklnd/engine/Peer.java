@@ -32,6 +32,13 @@ final class Peer
     final AtomicCounter timeouts;
     final AtomicCounter protocolErrors;
     final AtomicCounter sendsFailed;
+    final AtomicCounter zcRequestsSent;
+    final AtomicCounter zcAcksReceived;
+    final AtomicCounter zcTimeouts;
+    final AtomicCounter bytesOutCopy;
+    final AtomicCounter bytesOutSplice;
+    final AtomicCounter bytesOutMsgZeroCopy;
+    final AtomicCounter bytesOutSendfile;
 
     Peer(final long nid, final CounterSet counters, final long nowNs)
     {
@@ -47,6 +54,13 @@ final class Peer
         timeouts = counters.allocate(label + " timeouts");
         protocolErrors = counters.allocate(label + " protocol_errors");
         sendsFailed = counters.allocate(label + " sends_failed");
+        zcRequestsSent = counters.allocate(label + " zc_requests_sent");
+        zcAcksReceived = counters.allocate(label + " zc_acks_received");
+        zcTimeouts = counters.allocate(label + " zc_timeouts");
+        bytesOutCopy = counters.allocate(label + " payload_bytes_copy");
+        bytesOutSplice = counters.allocate(label + " payload_bytes_splice");
+        bytesOutMsgZeroCopy = counters.allocate(label + " payload_bytes_msg_zerocopy");
+        bytesOutSendfile = counters.allocate(label + " payload_bytes_sendfile");
     }
 
     void foldIn(final ConnectionCounters counters)

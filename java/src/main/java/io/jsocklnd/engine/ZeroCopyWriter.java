@@ -1,5 +1,6 @@
 package io.jsocklnd.engine;
 
+import io.jsocklnd.nativeio.Errno;
 import io.jsocklnd.nativeio.IovecArrayFlyweight;
 import io.jsocklnd.nativeio.MsghdrFlyweight;
 import io.jsocklnd.nativeio.NativeConstants;
@@ -42,6 +43,7 @@ final class ZeroCopyWriter implements AutoCloseable
     private final NativeSocket socket;
     private final Mode mode;
     private final Pipe pipe;
+    private final long pipeCapacity;
     private final IovecArrayFlyweight iov = IovecArrayFlyweight.allocate(1);
     private final MsghdrFlyweight msghdr = MsghdrFlyweight.allocate();
     private final ZcCompletionFlyweight completion = ZcCompletionFlyweight.allocate();
@@ -67,12 +69,44 @@ final class ZeroCopyWriter implements AutoCloseable
         if (mode == Mode.SPLICE)
         {
             pipe = Pipe.open(0);
-            pipe.capacity(PIPE_CAPACITY);
+            pipeCapacity = pipeCapacity(pipe);
         }
         else
         {
             pipe = null;
+            pipeCapacity = 0;
             socket.setIntOption(NativeConstants.SOL_SOCKET, NativeConstants.SO_ZEROCOPY, 1);
+        }
+    }
+
+    private static long pipeCapacity(final Pipe pipe) throws NativeIoException
+    {
+        try
+        {
+            return pipe.capacity(PIPE_CAPACITY);
+        }
+        catch (final NativeIoException ex)
+        {
+            // Above pipe-max-size without CAP_SYS_RESOURCE: the default capacity works, with more calls.
+            return pipe.capacity();
+        }
+    }
+
+    /**
+     * The mode {@code AUTO} stands for on this kernel: SPLICE when a pipe can be made (splice measured a little
+     * faster than MSG_ZEROCOPY here, and MSG_ZEROCOPY on loopback always copies anyway), else MSG_ZEROCOPY.
+     *
+     * @return the mode.
+     */
+    static Mode bestAvailable()
+    {
+        try (Pipe probe = Pipe.open(0))
+        {
+            return probe.capacity() > 0 ? Mode.SPLICE : Mode.MSG_ZEROCOPY;
+        }
+        catch (final NativeIoException | RuntimeException ex)
+        {
+            return Mode.MSG_ZEROCOPY;
         }
     }
 
@@ -116,9 +150,9 @@ final class ZeroCopyWriter implements AutoCloseable
         long moved = 0;
         for (int i = 0; i < 8 && written < length; i++)
         {
-            if (inPipe < PIPE_CAPACITY && handedOver < length)
+            if (inPipe < pipeCapacity && handedOver < length)
             {
-                iov.set(0, address + handedOver, Math.min(length - handedOver, PIPE_CAPACITY - inPipe));
+                iov.set(0, address + handedOver, Math.min(length - handedOver, pipeCapacity - inPipe));
                 final long n = NativeIo.vmsplice(pipe.writeFd(), iov, 1, NativeConstants.SPLICE_F_NONBLOCK);
                 handedOver += n;
                 inPipe += n;
@@ -148,7 +182,20 @@ final class ZeroCopyWriter implements AutoCloseable
         {
             iov.set(0, address + written, length - written);
             msghdr.clear().iov(iov, 1);
-            final long n = socket.sendmsg(msghdr, NativeConstants.MSG_ZEROCOPY);
+            final long n;
+            try
+            {
+                n = socket.sendmsg(msghdr, NativeConstants.MSG_ZEROCOPY);
+            }
+            catch (final NativeIoException ex)
+            {
+                if (ex.errno() == Errno.ENOBUFS)
+                {
+                    // optmem_max reached by notifications not yet read: retry after the error queue drains.
+                    break;
+                }
+                throw ex;
+            }
             if (n <= 0)
             {
                 break;

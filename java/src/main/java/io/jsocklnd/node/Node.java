@@ -144,7 +144,8 @@ public final class Node implements AutoCloseable
 
     /**
      * Queue an LNet message to a peer. The payload memory must stay untouched until the completion for
-     * {@code correlationId} has been polled.
+     * {@code correlationId} has been polled: a payload of {@link NodeConfig#zcMinPayload()} or more sent on a
+     * V2 or newer connection goes out zero-copy and completes only when the peer's ZC-ACK has arrived.
      *
      * @param dstNid         the peer's NID.
      * @param dstPid         the peer's PID.
@@ -170,8 +171,48 @@ public final class Node implements AutoCloseable
         record.putInt(SendCommand.DST_PID_OFFSET, dstPid);
         record.putInt(SendCommand.PAYLOAD_LENGTH_OFFSET, payloadLength);
         record.putLong(SendCommand.PAYLOAD_ADDRESS_OFFSET, payloadAddress);
+        record.putLong(SendCommand.FILE_OFFSET_OFFSET, 0);
+        record.putInt(SendCommand.FILE_FD_OFFSET, -1);
         record.putBytes(SendCommand.HEADER_OFFSET, header, headerOffset, LnetHeaderFlyweight.LENGTH);
         return sendRing.write(SendCommand.SEND_MSG_TYPE, record, 0, SendCommand.LENGTH);
+    }
+
+    /**
+     * Queue an LNet message whose payload is a region of an open file, sent by sendfile. The descriptor must
+     * stay open and the region unchanged until the completion for {@code correlationId} has been polled; a
+     * region of {@link NodeConfig#zcMinPayload()} or more on a V2 or newer connection is a ZC request and
+     * completes on the peer's ZC-ACK.
+     *
+     * @param dstNid        the peer's NID.
+     * @param dstPid        the peer's PID.
+     * @param header        the 72-byte nid4 LNet header, little-endian.
+     * @param headerOffset  its offset in {@code header}.
+     * @param fd            an open, readable file descriptor.
+     * @param fileOffset    where the region starts in the file.
+     * @param length        region bytes; must equal the header's {@code payload_length}.
+     * @param correlationId returned with the completion.
+     * @return false if the send ring is full (back pressure: try again later).
+     */
+    public boolean sendFile(
+        final long dstNid,
+        final int dstPid,
+        final DirectBuffer header,
+        final int headerOffset,
+        final int fd,
+        final long fileOffset,
+        final int length,
+        final long correlationId)
+    {
+        final UnsafeBuffer record = scratch.get();
+        record.putLong(SendCommand.CORRELATION_ID_OFFSET, correlationId);
+        record.putLong(SendCommand.DST_NID_OFFSET, dstNid);
+        record.putInt(SendCommand.DST_PID_OFFSET, dstPid);
+        record.putInt(SendCommand.PAYLOAD_LENGTH_OFFSET, length);
+        record.putLong(SendCommand.PAYLOAD_ADDRESS_OFFSET, 0);
+        record.putLong(SendCommand.FILE_OFFSET_OFFSET, fileOffset);
+        record.putInt(SendCommand.FILE_FD_OFFSET, fd);
+        record.putBytes(SendCommand.HEADER_OFFSET, header, headerOffset, LnetHeaderFlyweight.LENGTH);
+        return sendRing.write(SendCommand.SEND_FILE_MSG_TYPE, record, 0, SendCommand.LENGTH);
     }
 
     /**

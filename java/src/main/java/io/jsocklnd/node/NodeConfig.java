@@ -38,6 +38,33 @@ public final class NodeConfig
         NONE
     }
 
+    /**
+     * How payloads of ZC sends ({@code zc_min_payload} and more, on V2 or newer connections) reach the socket.
+     */
+    public enum ZcMode
+    {
+        /** The best zero-copy path this kernel offers: {@link #SPLICE} where pipes work, else {@link #MSG_ZEROCOPY}. */
+        AUTO,
+        /** vmsplice the caller's pages into a pipe, splice the pipe into the socket. */
+        SPLICE,
+        /** sendmsg with MSG_ZEROCOPY; completion waits for the kernel's error-queue notification too. */
+        MSG_ZEROCOPY,
+        /** Copy every payload (writev); no ZC requests are issued and a send completes once written. */
+        COPY
+    }
+
+    /**
+     * System property that makes new configs complete ZC sends as soon as the kernel took the payload,
+     * without waiting for the peer's ZC-ACK. UNSAFE, for tests and the corruption demo only: the caller may
+     * then overwrite pages the socket still sends from.
+     */
+    public static final String UNSAFE_ZC_COMPLETE_ON_WRITE_PROPERTY = "jsocklnd.unsafe.zcCompleteOnWrite";
+
+    /**
+     * Smallest {@link #zcMinPayload(int)} accepted; smaller values are raised to it, as the kernel does.
+     */
+    public static final int ZC_MIN_PAYLOAD_FLOOR = 2 * 1024;
+
     private long nid = Nid.parse("127.0.0.1@tcp");
     private int pid = WireConstants.LNET_PID_LUSTRE;
     private int port = WireConstants.LNET_ACCEPT_PORT;
@@ -61,6 +88,9 @@ public final class NodeConfig
     private int sendRingCapacity = 1 << 20;
     private int completionRingCapacity = 1 << 20;
     private long incarnation = System.currentTimeMillis() * 1_000_000L;
+    private int zcMinPayload = 16 * 1024;
+    private ZcMode zcMode = ZcMode.AUTO;
+    private final boolean unsafeZcCompleteOnWrite = Boolean.getBoolean(UNSAFE_ZC_COMPLETE_ON_WRITE_PROPERTY);
 
     /**
      * This node's NID ({@code a.b.c.d@tcpN}); its IP is where the node listens and connects from.
@@ -488,5 +518,53 @@ public final class NodeConfig
     public long incarnation()
     {
         return incarnation;
+    }
+
+    /**
+     * @param bytes payload size from which a send on a V2 or newer connection is a ZC request
+     *              ({@code zc_min_payload}, 16 KiB); raised to {@link #ZC_MIN_PAYLOAD_FLOOR} if smaller.
+     * @return this.
+     */
+    public NodeConfig zcMinPayload(final int bytes)
+    {
+        this.zcMinPayload = Math.max(ZC_MIN_PAYLOAD_FLOOR, bytes);
+        return this;
+    }
+
+    /**
+     * @return zc_min_payload in bytes.
+     */
+    public int zcMinPayload()
+    {
+        return zcMinPayload;
+    }
+
+    /**
+     * @param mode how ZC payloads reach the socket.
+     * @return this.
+     */
+    public NodeConfig zcMode(final ZcMode mode)
+    {
+        this.zcMode = mode;
+        return this;
+    }
+
+    /**
+     * @return the ZC mode.
+     */
+    public ZcMode zcMode()
+    {
+        return zcMode;
+    }
+
+    /**
+     * Whether ZC sends complete once the kernel took their payload instead of on the peer's ZC-ACK; set from
+     * {@link #UNSAFE_ZC_COMPLETE_ON_WRITE_PROPERTY} when this config was created. Never true in production.
+     *
+     * @return true in the unsafe test mode.
+     */
+    public boolean unsafeZcCompleteOnWrite()
+    {
+        return unsafeZcCompleteOnWrite;
     }
 }

@@ -42,6 +42,33 @@ class ZcRequestTableTest
     }
 
     @Test
+    void shouldSkipCookiesStillPendingAfterTheCounterWrapped()
+    {
+        final long two = table.register("old2", 0);
+        final long three = table.register("old3", 0);
+        assertEquals(1, table.onAck(true, 0, three, true, released::add));
+        table.nextCookie(-1L);
+        assertEquals(-1L, table.register("last", 0));
+        assertEquals(three, table.register("reused3", 0), "2 is still pending, 3 was released");
+        assertEquals(4, table.register("next", 0));
+        assertEquals(1, table.onAck(true, 0, two, true, released::add));
+        assertEquals(List.of("old3", "old2"), released);
+    }
+
+    @Test
+    void shouldRemoveAPendingSendWithoutAnAckSoALaterAckOfItIsUnknown()
+    {
+        final long a = table.register("a", 0);
+        final long b = table.register("b", 0);
+        assertEquals("a", table.remove(a));
+        assertNull(table.remove(a), "removed once only");
+        assertEquals(UNKNOWN_COOKIE, table.onAck(true, 0, a, true, released::add));
+        assertEquals(1, table.onAck(false, 0, b, true, released::add));
+        assertEquals(List.of("b"), released);
+        assertEquals(Long.MAX_VALUE, table.oldestDeadlineNs());
+    }
+
+    @Test
     void shouldReleaseSingleCookieAckedByNoop()
     {
         table.register("a", 0);
