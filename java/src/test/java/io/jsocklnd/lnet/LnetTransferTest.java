@@ -287,7 +287,7 @@ class LnetTransferTest
     }
 
     @Test
-    void shouldDropReplyLongerThanASinkWithoutTruncate()
+    void shouldAskForNoMoreThanTheSinkHoldsSoTheReplyFitsWithoutTruncate()
     {
         b.attach(PORTAL, LNET_NID_ANY, LNET_PID_ANY, 1, 0,
             new MemoryDescriptor().memory(LnetNodes.pattern(300, 4), 0, 300).options(OP_GET | TRUNCATE));
