@@ -167,6 +167,7 @@ final class ClientSupport
             if (null != bar)
             {
                 bar.close();
+                bar = null;
             }
         }
     }

@@ -169,6 +169,7 @@ public final class GetCommand implements Callable<Integer>
                 progress.update(bytesDone);
             }
             final long elapsedNs = System.nanoTime() - startNs;
+            progress.close();
             if (null != failure)
             {
                 err.println("get: " + failure + " target=" + Nid.toString(targetNid));

@@ -165,6 +165,7 @@ public final class PutCommand implements Callable<Integer>
                 progress.update(bytesDone);
             }
             final long elapsedNs = System.nanoTime() - startNs;
+            progress.close();
             if (null != failure)
             {
                 err.println("put: " + failure + " target=" + Nid.toString(targetNid));

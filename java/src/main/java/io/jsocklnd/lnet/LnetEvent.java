@@ -133,7 +133,7 @@ public final class LnetEvent
     }
 
     /**
-     * @return the portal index ({@code pt_index}).
+     * @return the portal index ({@code pt_index}); -1 for ACK and REPLY, which name no portal on the wire.
      */
     public int portal()
     {
