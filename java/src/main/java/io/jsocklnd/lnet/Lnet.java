@@ -198,7 +198,8 @@ public final class Lnet implements AutoCloseable
     }
 
     /**
-     * @return the node underneath (counters, connections, invoker mode).
+     * @return the node underneath, for its counters and connections; do not send or poll completions through it
+     * directly: its completions belong to this layer.
      */
     public Node node()
     {
