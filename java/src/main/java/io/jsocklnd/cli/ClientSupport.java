@@ -122,16 +122,30 @@ final class ClientSupport
 
     static void printZcCounters(final PrintWriter out, final Lnet lnet)
     {
-        final StringBuilder line = new StringBuilder("zc:");
-        for (final Map.Entry<String, Long> e : lnet.node().counters().entrySet())
+        final Map<String, Long> counters = lnet.node().counters();
+        out.printf("zc: requests %d, acks received %d; payload bytes copy %d, splice %d, msg_zerocopy %d, "
+                + "sendfile %d%n",
+            sum(counters, " zc_requests_sent", "peer "), sum(counters, " zc_acks_received", "peer "),
+            sum(counters, " payload_bytes_copy", "peer "), sum(counters, " payload_bytes_splice", "peer "),
+            sum(counters, " payload_bytes_msg_zerocopy", "peer "), sum(counters, " payload_bytes_sendfile", "peer "));
+        out.printf("zc acks sent: piggybacked %d, as NOOP %d, NOOPs merged %d, pairs %d, ranges %d%n",
+            sum(counters, " zc_acks_piggybacked", "io"), sum(counters, " zc_ack_noops_sent", "io"),
+            sum(counters, " zc_noops_merged", "io"), sum(counters, " zc_ack_pairs_sent", "io"),
+            sum(counters, " zc_ack_ranges_sent", "io"));
+        out.println("connections: " + String.join(", ", lnet.node().connections()));
+    }
+
+    private static long sum(final Map<String, Long> counters, final String suffix, final String prefix)
+    {
+        long total = 0;
+        for (final Map.Entry<String, Long> e : counters.entrySet())
         {
-            final String key = e.getKey();
-            if (key.contains("zc") && !key.startsWith("conn#"))
+            if (e.getKey().startsWith(prefix) && e.getKey().endsWith(suffix))
             {
-                line.append(' ').append(key.replace(' ', '.')).append('=').append(e.getValue());
+                total += e.getValue();
             }
         }
-        out.println(line.length() == 3 ? "zc: no zero-copy counters in this build" : line.toString());
+        return total;
     }
 
     /** A progress bar shown from the first second of a transfer on. */

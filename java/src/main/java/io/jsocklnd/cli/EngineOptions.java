@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
  * Node options shared by the LNet subcommands, named after the ksocklnd and LNet module parameters
  * ({@code accept}, {@code accept_port}, {@code conns_per_peer}, {@code min_bulk}, {@code sock_timeout},
  * {@code keepalive}, {@code nagle}, {@code tx_buffer_size}, {@code rx_buffer_size}, {@code zc_min_payload}).
- * Options the engine cannot honour yet are refused with "not supported yet" instead of being ignored.
  */
 public final class EngineOptions
 {
@@ -20,7 +19,7 @@ public final class EngineOptions
     @Option(names = "--accept", defaultValue = "secure", description = "Source ports admitted: secure, all or none (accept, default ${DEFAULT-VALUE}).")
     String accept;
 
-    @Option(names = "--proto", defaultValue = "v3", description = "Newest hello version offered: v1, v2 or v3 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--proto", defaultValue = "v3", description = "Protocol: v3 (current, falls back to older peers), or v2/v1 to behave as a legacy socklnd of that version that speaks only it (default ${DEFAULT-VALUE}).")
     String proto;
 
     @Option(names = "--zc", description = "Zero-copy send mode: auto, splice, msg_zerocopy or copy.")
@@ -54,7 +53,7 @@ public final class EngineOptions
     boolean busySpin;
 
     /**
-     * Build the node settings, refusing what this build cannot do.
+     * Build the node settings.
      *
      * @param commandLine for usage errors.
      * @param nid         the node's NID.
@@ -85,29 +84,21 @@ public final class EngineOptions
             case "v3" -> 3;
             default -> throw new CommandLine.ParameterException(commandLine, "bad --proto: " + proto);
         };
-        try
-        {
-            config.protocolVersion(version);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new CommandLine.ParameterException(commandLine, "not supported yet: --proto " + proto);
-        }
+        config.legacyProtocol(version);
         if (null != zc)
         {
             switch (zc)
             {
-                case "auto", "copy" ->
-                {
-                }
-                case "splice", "msg_zerocopy" ->
-                    throw new CommandLine.ParameterException(commandLine, "not supported yet: --zc " + zc);
+                case "auto" -> config.zcMode(NodeConfig.ZcMode.AUTO);
+                case "splice" -> config.zcMode(NodeConfig.ZcMode.SPLICE);
+                case "msg_zerocopy" -> config.zcMode(NodeConfig.ZcMode.MSG_ZEROCOPY);
+                case "copy" -> config.zcMode(NodeConfig.ZcMode.COPY);
                 default -> throw new CommandLine.ParameterException(commandLine, "bad --zc: " + zc);
             }
         }
         if (null != zcMinPayload)
         {
-            throw new CommandLine.ParameterException(commandLine, "not supported yet: --zc-min-payload");
+            config.zcMinPayload(zcMinPayload);
         }
         try
         {

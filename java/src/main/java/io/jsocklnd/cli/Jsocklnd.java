@@ -10,17 +10,22 @@ import java.io.UncheckedIOException;
 import java.util.Properties;
 
 /**
- * The {@code jsocklnd} command: subcommands to dissect captures of socklnd traffic ({@code decode}) and to read
- * the counters of a running node ({@code stats}). Exit codes: 0 success, 1 failure, 2 usage error.
+ * The {@code jsocklnd} command: run a node ({@code serve}), talk to one ({@code ping}, {@code put},
+ * {@code get}), dissect captures of socklnd traffic ({@code decode}) and read the counters of a running node
+ * ({@code stats}). Exit codes: 0 success, 1 failure, 2 usage error.
  */
 @Command(
     name = "jsocklnd",
     mixinStandardHelpOptions = true,
     versionProvider = Jsocklnd.Version.class,
-    description = "Lustre LNet socket LND (socklnd) in user space: capture dissector and node tools.",
+    description = "Lustre LNet socket LND (socklnd) in user space: node, transfers, capture dissector, counters.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:failure (unreadable capture, no such node, I/O error)", "2:usage error"},
     subcommands = {
+        ServeCommand.class,
+        PingCommand.class,
+        PutCommand.class,
+        GetCommand.class,
         DecodeCommand.class,
         StatsCommand.class,
         CommandLine.HelpCommand.class

@@ -7,6 +7,7 @@ import io.jsocklnd.lnet.LnetEventType;
 import io.jsocklnd.lnet.MemoryDescriptor;
 import io.jsocklnd.nativeio.NativeIoException;
 import io.jsocklnd.wire.Nid;
+import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine;
@@ -14,10 +15,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -78,6 +81,27 @@ public final class ServeCommand implements Callable<Integer>
             err.flush();
             return 1;
         }
+        StatsEndpoint stats = null;
+        try
+        {
+            stats = StatsEndpoint.start(StatsEndpoint.directory(), nid, new StatsEndpoint.Source()
+            {
+                public Map<String, Long> counters()
+                {
+                    return lnet.counters();
+                }
+
+                public List<String> connections()
+                {
+                    return lnet.node().connections();
+                }
+            });
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            err.println("serve: stats endpoint not started (jsocklnd stats will not see this node): " + ex.getMessage());
+            err.flush();
+        }
         final CountDownLatch stopped = new CountDownLatch(1);
         final Thread loop = Thread.currentThread();
         final Thread hook = new Thread(() ->
@@ -118,6 +142,7 @@ public final class ServeCommand implements Callable<Integer>
         }
         finally
         {
+            CloseHelper.quietClose(stats);
             lnet.close();
             stopped.countDown();
             try

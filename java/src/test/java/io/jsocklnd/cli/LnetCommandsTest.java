@@ -208,26 +208,44 @@ class LnetCommandsTest
     }
 
     @Test
-    void shouldRefuseOptionsTheEngineDoesNotSupportYetAndBadUsage()
+    void shouldRefuseBadUsage()
     {
-        final Run v1 = run(new PutCommand(), "--nid", client(), "--proto", "v1", SERVER, "--size", "1k");
-        if (engineHasV1())
-        {
-            assertEquals(0, v1.exit(), v1.err());
-        }
-        else
-        {
-            assertNotSupported(v1, "--proto v1");
-        }
-        assertNotSupported(run(new GetCommand(), "--nid", client(), "--zc", "splice", SERVER, "--size", "1k"), "--zc splice");
-        assertNotSupported(run(new PingCommand(), "--nid", client(), "--zc-min-payload", "16384", SERVER), "--zc-min-payload");
-        assertNotSupported(run(new ServeCommand(), "--nid", client(), "--zc", "msg_zerocopy", "--duration", "1"),
-            "--zc msg_zerocopy");
-
+        assertEquals(2, run(new PutCommand(), "--nid", client(), "--proto", "v4", SERVER, "--size", "1k").exit());
+        assertEquals(2, run(new PutCommand(), "--nid", client(), "--zc", "sometimes", SERVER, "--size", "1k").exit());
         assertEquals(2, run(new PutCommand(), "--nid", client(), SERVER).exit(), "neither FILE nor --size");
         assertEquals(2, run(new GetCommand(), "--nid", client(), SERVER).exit(), "--size missing");
         assertEquals(2, run(new PingCommand(), "--nid", client(), "not-a-nid").exit());
         assertEquals(2, run(new ServeCommand(), "--duration", "1").exit(), "--nid is required");
+    }
+
+    @Test
+    void shouldPutZeroCopyBySpliceAndMsgZerocopyWithEveryRequestAcked()
+    {
+        for (final String mode : new String[]{"splice", "msg_zerocopy"})
+        {
+            final Run run = run(new PutCommand(), "--nid", client(), "--zc", mode, SERVER, "--size", "4m");
+
+            assertEquals(0, run.exit(), run.err());
+            assertTrue(run.out().contains("check: ok, server verified 4 of 4 chunks"), run.out());
+            final Matcher zc = Pattern.compile("zc: requests (\\d+), acks received (\\d+);.* " + mode + " (\\d+),")
+                .matcher(run.out());
+            assertTrue(zc.find(), run.out());
+            assertTrue(Long.parseLong(zc.group(1)) >= 4, mode + ": " + run.out());
+            assertEquals(zc.group(1), zc.group(2), mode + ": every request acked: " + run.out());
+            assertTrue(Long.parseLong(zc.group(3)) >= 4L << 20, mode + ": " + run.out());
+        }
+    }
+
+    @Test
+    void shouldPutAsALegacyV1NodeWithCopiedPayloads()
+    {
+        final Run run = run(new PutCommand(), "--nid", client(), "--proto", "v1", SERVER, "--size", "2m");
+
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("check: ok, server verified 2 of 2 chunks"), run.out());
+        assertTrue(run.out().contains("zc: requests 0, acks received 0"), run.out());
+        assertTrue(Pattern.compile("connections: conn#\\d+ " + Pattern.quote(SERVER) + " ANY V1").matcher(run.out()).find(),
+            run.out());
     }
 
     @Test
@@ -239,25 +257,6 @@ class LnetCommandsTest
 
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("check: ok, server verified 2 of 2 chunks"), run.out());
-    }
-
-    private static void assertNotSupported(final Run run, final String what)
-    {
-        assertEquals(2, run.exit(), run.err());
-        assertTrue(run.err().contains("not supported yet: " + what), run.err());
-    }
-
-    private static boolean engineHasV1()
-    {
-        try
-        {
-            new NodeConfig().protocolVersion(1);
-            return true;
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            return false;
-        }
     }
 
     private static int countMatches(final String text, final String regex)
