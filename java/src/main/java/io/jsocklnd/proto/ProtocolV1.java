@@ -7,10 +7,6 @@ import org.agrona.MutableDirectBuffer;
 import java.nio.ByteOrder;
 
 import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V1;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_ANY;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_OUT;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
 
 /**
  * V1: a little-endian LNet HELLO header as hello, then bare LNet headers and payloads. No ksock header,
@@ -73,18 +69,6 @@ public final class ProtocolV1 extends SocklndProtocol
 
     public int match(final int ctype, final int nob, final boolean nonBlocking, final int minBulk)
     {
-        switch (ctype)
-        {
-            case SOCKLND_CONN_ANY:
-                return MATCH_YES;
-            case SOCKLND_CONN_BULK_IN:
-                return MATCH_MAYBE;
-            case SOCKLND_CONN_BULK_OUT:
-                return nob < minBulk ? MATCH_MAYBE : MATCH_YES;
-            case SOCKLND_CONN_CONTROL:
-                return nob >= minBulk ? MATCH_MAYBE : MATCH_YES;
-            default:
-                return MATCH_NO;
-        }
+        return matchBySize(ctype, nob, minBulk);
     }
 }

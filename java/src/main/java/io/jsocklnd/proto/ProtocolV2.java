@@ -8,10 +8,6 @@ import org.agrona.MutableDirectBuffer;
 import java.nio.ByteOrder;
 
 import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V2;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_ANY;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_OUT;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
 
 /**
  * V2: sender-order hello and ksock header, NOOPs and ZC cookies, one ACK per message, ACKs on CONTROL.
@@ -70,18 +66,6 @@ public class ProtocolV2 extends SocklndProtocol
 
     public int match(final int ctype, final int nob, final boolean nonBlocking, final int minBulk)
     {
-        switch (ctype)
-        {
-            case SOCKLND_CONN_ANY:
-                return MATCH_YES;
-            case SOCKLND_CONN_BULK_IN:
-                return MATCH_MAYBE;
-            case SOCKLND_CONN_BULK_OUT:
-                return nob < minBulk ? MATCH_MAYBE : MATCH_YES;
-            case SOCKLND_CONN_CONTROL:
-                return nob >= minBulk ? MATCH_MAYBE : MATCH_YES;
-            default:
-                return MATCH_NO;
-        }
+        return matchBySize(ctype, nob, minBulk);
     }
 }

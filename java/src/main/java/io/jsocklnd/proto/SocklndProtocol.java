@@ -123,6 +123,32 @@ public abstract class SocklndProtocol
     public abstract int match(int ctype, int nob, boolean nonBlocking, int minBulk);
 
     /**
+     * Connection choice of V1 and V2 ({@code ksocknal_match_tx}): by size alone, small messages on CONTROL,
+     * from {@code minBulk} on BULK_OUT, an untyped connection for everything.
+     *
+     * @param ctype   the connection's type from this side.
+     * @param nob     bytes of the send on the wire.
+     * @param minBulk the {@code min_bulk} threshold.
+     * @return {@link #MATCH_NO}, {@link #MATCH_MAYBE} or {@link #MATCH_YES}.
+     */
+    protected static int matchBySize(final int ctype, final int nob, final int minBulk)
+    {
+        switch (ctype)
+        {
+            case SOCKLND_CONN_ANY:
+                return MATCH_YES;
+            case SOCKLND_CONN_BULK_IN:
+                return MATCH_MAYBE;
+            case SOCKLND_CONN_BULK_OUT:
+                return nob < minBulk ? MATCH_MAYBE : MATCH_YES;
+            case SOCKLND_CONN_CONTROL:
+                return nob >= minBulk ? MATCH_MAYBE : MATCH_YES;
+            default:
+                return MATCH_NO;
+        }
+    }
+
+    /**
      * The connection type the passive side takes for the active side's type ({@code ksocknal_invert_type}).
      *
      * @param ctype the type announced by the active side.
