@@ -912,7 +912,12 @@ public final class Conductor implements Agent
         h.record = record;
         // Connecting includes the moment between an attempt told to retry at once (older version, peer
         // restarted) and the next one, as the kernel's connd keeps the route connecting across such retries.
-        if (Long.compareUnsigned(peerNid, localNid) < 0 && (record.activeInProgress > 0 || record.retryNow))
+        final boolean connecting = record.activeInProgress > 0 || record.retryNow;
+        if (connecting)
+        {
+            record.helloCrossings.incrementOrdered();
+        }
+        if (Long.compareUnsigned(peerNid, localNid) < 0 && connecting)
         {
             record.refusedRace.incrementOrdered();
             LOG.info("{}: refused {}: connection race, lower NID while connecting to it rc={}", h,
