@@ -3,7 +3,7 @@
 # TwoProcessExchangeTest does. Commands: warmup PEER | send PEER COUNT SEED | await PEER COUNT TIMEOUT_MS |
 # connections PEER | quit.
 #
-#   test-harness/node-process.sh --nid 127.0.32.2@tcp [--protocol 2]
+#   test-harness/node-process.sh --nid 127.0.32.2@tcp [--protocol 2] [--hello-latency-ms 40]
 #
 # Needs `make native` and compiled test classes (cd java && mvn -q test-compile); root for port 988.
 set -euo pipefail

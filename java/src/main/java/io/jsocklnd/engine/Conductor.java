@@ -129,6 +129,11 @@ public final class Conductor implements Agent
         refusedVersion = counterSet.allocate("acceptor refused_version");
         refusedIoError = counterSet.allocate("acceptor refused_io_error");
 
+        if (config.simulatedHelloLatencyNs() > 0)
+        {
+            LOG.warn("{}: simulated hello latency {} us: every hello written is held back (test only)",
+                Nid.toString(localNid), config.simulatedHelloLatencyNs() / 1000);
+        }
         if (config.acceptMode() != NodeConfig.AcceptMode.NONE)
         {
             listener = NativeSocket.openTcp(NativeConstants.AF_INET);
@@ -173,6 +178,7 @@ public final class Conductor implements Agent
         nowNs = clock.nanoTime();
         int work = drainIo();
         work += pollSockets();
+        work += releaseDelayedWrites();
         work += expireHandshakes();
         work += scheduleConnects();
         return work;
@@ -276,6 +282,11 @@ public final class Conductor implements Agent
                 final Handshake h = handshakes.get(id);
                 if (null != h)
                 {
+                    if (h.state == Handshake.DELAYED)
+                    {
+                        // A delayed write asks for no events: this is an error or hang-up, which the write shows.
+                        h.writeAtNs = nowNs;
+                    }
                     progress(h);
                 }
             }
@@ -498,10 +509,7 @@ public final class Conductor implements Agent
             .ctype(h.ctype)
             .nips(0);
         length += hello.length();
-        h.step = ACTIVE_SEND_HELLO;
-        h.expectWrite(0, length, nowNs + config.acceptTimeoutNs());
-        epoll.modify(h.socket.fd(), NativeConstants.EPOLLOUT, h.id);
-        progress(h);
+        beginWrite(h, ACTIVE_SEND_HELLO, length);
     }
 
     private void onReplyRead(final Handshake h)
@@ -904,7 +912,12 @@ public final class Conductor implements Agent
         h.record = record;
         // Connecting includes the moment between an attempt told to retry at once (older version, peer
         // restarted) and the next one, as the kernel's connd keeps the route connecting across such retries.
-        if (Long.compareUnsigned(peerNid, localNid) < 0 && (record.activeInProgress > 0 || record.retryNow))
+        final boolean connecting = record.activeInProgress > 0 || record.retryNow;
+        if (connecting)
+        {
+            record.helloCrossings.incrementOrdered();
+        }
+        if (Long.compareUnsigned(peerNid, localNid) < 0 && connecting)
         {
             record.refusedRace.incrementOrdered();
             LOG.info("{}: refused {}: connection race, lower NID while connecting to it rc={}", h,
@@ -963,10 +976,7 @@ public final class Conductor implements Agent
             .ctype(ctype)
             .nips(0);
         h.attachAfterWrite = attach;
-        h.step = PASSIVE_WRITE_REPLY;
-        h.expectWrite(0, hello.length(), nowNs + config.acceptTimeoutNs());
-        epoll.modify(h.socket.fd(), NativeConstants.EPOLLOUT, h.id);
-        progress(h);
+        beginWrite(h, PASSIVE_WRITE_REPLY, hello.length());
     }
 
     private void replyOldAcceptor(final Handshake h, final String reason) throws NativeIoException
@@ -974,10 +984,7 @@ public final class Conductor implements Agent
         LOG.warn("{}: refused: {}: answering as acceptor version 1 rc={}", h, reason, -Errno.EPROTO);
         final int length = AcceptorRequestFlyweight.encodeV1(h.buffer, 0, 0, LE);
         h.attachAfterWrite = false;
-        h.step = PASSIVE_WRITE_REPLY;
-        h.expectWrite(0, length, nowNs + config.acceptTimeoutNs());
-        epoll.modify(h.socket.fd(), NativeConstants.EPOLLOUT, h.id);
-        progress(h);
+        beginWrite(h, PASSIVE_WRITE_REPLY, length);
     }
 
     private void onPassiveWritten(final Handshake h)
@@ -993,6 +1000,54 @@ public final class Conductor implements Agent
     }
 
     // ---------------------------------------------------------------- both sides
+
+    /**
+     * Write the first {@code length} bytes of the handshake buffer, after the simulated hello latency if
+     * one is set (the socket then waits with no events asked for, so only an error or hang-up wakes it).
+     */
+    private void beginWrite(final Handshake h, final int step, final int length) throws NativeIoException
+    {
+        h.step = step;
+        final long latencyNs = config.simulatedHelloLatencyNs();
+        if (latencyNs > 0)
+        {
+            h.delayWrite(0, length, nowNs + latencyNs, nowNs + latencyNs + config.acceptTimeoutNs());
+            epoll.modify(h.socket.fd(), 0, h.id);
+            return;
+        }
+        h.expectWrite(0, length, nowNs + config.acceptTimeoutNs());
+        epoll.modify(h.socket.fd(), NativeConstants.EPOLLOUT, h.id);
+        progress(h);
+    }
+
+    private int releaseDelayedWrites()
+    {
+        if (handshakes.isEmpty() || config.simulatedHelloLatencyNs() == 0)
+        {
+            return 0;
+        }
+        List<Handshake> due = null;
+        for (final Handshake h : handshakes.values())
+        {
+            if (h.state == Handshake.DELAYED && nowNs - h.writeAtNs >= 0)
+            {
+                if (null == due)
+                {
+                    due = new ArrayList<>();
+                }
+                due.add(h);
+            }
+        }
+        if (null == due)
+        {
+            return 0;
+        }
+        for (final Handshake h : due)
+        {
+            progress(h);
+        }
+        return due.size();
+    }
 
     private void progress(final Handshake h)
     {
@@ -1056,6 +1111,16 @@ public final class Conductor implements Agent
                 h.socket.finishConnect();
                 onConnected(h);
                 return false;
+
+            case Handshake.DELAYED:
+                if (nowNs - h.writeAtNs < 0)
+                {
+                    return false;
+                }
+                h.state = Handshake.WRITING;
+                h.deadlineNs = nowNs + config.acceptTimeoutNs();
+                epoll.modify(h.socket.fd(), NativeConstants.EPOLLOUT, h.id);
+                return true;
 
             case Handshake.WRITING:
             {

@@ -15,6 +15,8 @@ final class Handshake
     static final int CONNECTING = 1;
     static final int WRITING = 2;
     static final int READING = 3;
+    /** Bytes ready to write, held until {@link #writeAtNs} (test-only simulated hello latency). */
+    static final int DELAYED = 4;
 
     static final int BUFFER_CAPACITY = 512;
 
@@ -37,6 +39,7 @@ final class Handshake
     int readEnd;
     int readTarget;
     long deadlineNs;
+    long writeAtNs;
     /** Passive side: what to do once the reply is written (attach, or just close after a rejection). */
     boolean attachAfterWrite;
     long peerNid;
@@ -65,6 +68,15 @@ final class Handshake
         state = WRITING;
         writeStart = start;
         writeEnd = end;
+        this.deadlineNs = deadlineNs;
+    }
+
+    void delayWrite(final int start, final int end, final long writeAtNs, final long deadlineNs)
+    {
+        state = DELAYED;
+        writeStart = start;
+        writeEnd = end;
+        this.writeAtNs = writeAtNs;
         this.deadlineNs = deadlineNs;
     }
 

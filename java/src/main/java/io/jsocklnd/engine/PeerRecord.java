@@ -35,6 +35,8 @@ final class PeerRecord
     final AtomicCounter reconnects;
     final AtomicCounter refusedByPeer;
     final AtomicCounter refusedRace;
+    /** Hellos from this peer that arrived while connecting to it: connection races, whoever wins them. */
+    final AtomicCounter helloCrossings;
     final AtomicCounter refusedDuplicate;
     final AtomicCounter refusedStale;
     final AtomicCounter connectFailures;
@@ -49,6 +51,7 @@ final class PeerRecord
         reconnects = counters.allocate(label + " reconnects");
         refusedByPeer = counters.allocate(label + " hellos_refused_by_peer");
         refusedRace = counters.allocate(label + " hellos_refused_race");
+        helloCrossings = counters.allocate(label + " hellos_crossed");
         refusedDuplicate = counters.allocate(label + " hellos_refused_duplicate");
         refusedStale = counters.allocate(label + " hellos_refused_stale");
         connectFailures = counters.allocate(label + " connect_failures");

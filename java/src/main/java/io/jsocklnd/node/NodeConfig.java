@@ -91,6 +91,7 @@ public final class NodeConfig
     private int zcMinPayload = 16 * 1024;
     private ZcMode zcMode = ZcMode.AUTO;
     private final boolean unsafeZcCompleteOnWrite = Boolean.getBoolean(UNSAFE_ZC_COMPLETE_ON_WRITE_PROPERTY);
+    private long simulatedHelloLatencyNs;
 
     /**
      * This node's NID ({@code a.b.c.d@tcpN}); its IP is where the node listens and connects from.
@@ -342,6 +343,37 @@ public final class NodeConfig
     public long acceptTimeoutNs()
     {
         return acceptTimeoutNs;
+    }
+
+    /**
+     * TEST ONLY, never set in production: delays each hello this node writes, the active side's hello and the
+     * passive side's reply (acceptance or refusal) alike, by the given time after it is ready, to widen
+     * connection race windows in tests on loopback, where a whole exchange otherwise takes well under a
+     * millisecond. Each hello then reaches the peer as over a link with this one-way latency, so both sides'
+     * hellos can cross in flight as on a real network; the TCP handshake itself is not delayed, so one
+     * connection takes about twice this time instead of four times. The conductor waits on a deadline and
+     * never blocks; a socket that fails during the wait ends it at once. Default 0: no delay.
+     *
+     * @param latency time each hello waits before it is written; 0 for none.
+     * @param unit    its unit.
+     * @return this.
+     */
+    public NodeConfig simulatedHelloLatency(final long latency, final TimeUnit unit)
+    {
+        if (latency < 0)
+        {
+            throw new IllegalArgumentException("simulated hello latency must not be negative: " + latency);
+        }
+        this.simulatedHelloLatencyNs = unit.toNanos(latency);
+        return this;
+    }
+
+    /**
+     * @return the test-only delay before each hello is written in ns, 0 when not simulated.
+     */
+    public long simulatedHelloLatencyNs()
+    {
+        return simulatedHelloLatencyNs;
     }
 
     /**

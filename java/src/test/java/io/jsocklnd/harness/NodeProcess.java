@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A node in its own JVM, driven over stdin/stdout one line at a time (logs go to stderr). Started with
- * {@code --nid NID [--protocol N] [--legacy N] [--reconnect-ms MS]}; answers {@code READY nid} and then:
+ * {@code --nid NID [--protocol N] [--legacy N] [--reconnect-ms MS] [--hello-latency-ms MS]} (the last sets
+ * {@link NodeConfig#simulatedHelloLatency}, test only); answers {@code READY nid} and then:
  * <pre>
  *   warmup PEER                  -> WARM | ERROR text
  *   send PEER COUNT SEED         -> SENDING            (plan of COUNT messages from SEED, on its own thread)
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 public final class NodeProcess
 {
     private static long lastIncarnation;
+    private static long helloLatencyMs;
 
     private NodeProcess()
     {
@@ -37,7 +39,7 @@ public final class NodeProcess
     {
         lastIncarnation = Math.max(lastIncarnation + 1, System.currentTimeMillis() * 1_000_000L);
         final NodeConfig config = new NodeConfig().nid(nid).reconnect(reconnectMs, 10 * reconnectMs, TimeUnit.MILLISECONDS)
-            .incarnation(lastIncarnation);
+            .incarnation(lastIncarnation).simulatedHelloLatency(helloLatencyMs, TimeUnit.MILLISECONDS);
         return legacy != 0 ? config.legacyProtocol(legacy) : config.protocolVersion(protocol);
     }
 
@@ -62,6 +64,9 @@ public final class NodeProcess
                     break;
                 case "--reconnect-ms":
                     reconnectMs = Long.parseLong(args[i + 1]);
+                    break;
+                case "--hello-latency-ms":
+                    helloLatencyMs = Long.parseLong(args[i + 1]);
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option: " + args[i]);
