@@ -506,6 +506,13 @@ public final class IoAgent implements Agent
             {
                 work += pollZcCompletions(c);
             }
+            if (!c.closing && c.isParseWaiting() && (ready & NativeConstants.EPOLLHUP) != 0)
+            {
+                // A connection waiting for a receive decision reads nothing, so a reset shows only as a hang-up.
+                closeConnectionAndSiblings(c, Errno.ECONNRESET, "hung up while a receive waits for its decision");
+                work++;
+                continue;
+            }
             if (!c.closing && (ready & (NativeConstants.EPOLLIN | NativeConstants.EPOLLERR | NativeConstants.EPOLLHUP)) != 0)
             {
                 work += read(c);
