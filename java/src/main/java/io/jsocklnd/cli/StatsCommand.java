@@ -18,7 +18,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code jsocklnd stats}: reads the counters of a running node from its {@link StatsEndpoint} and prints them
- * grouped (acceptor, IO agent, each peer, each peer's totals over closed and live connections, each connection),
+ * grouped (acceptor, IO agent, each peer, each connection),
  * or the endpoint's JSON snapshot with {@code --json}.
  */
 @Command(
@@ -31,8 +31,6 @@ import java.util.stream.Stream;
         "grouped by acceptor, IO agent, peer and connection."})
 public final class StatsCommand implements Callable<Integer>
 {
-    private static final List<String> TOTALLED = List.of("bytes_in", "bytes_out", "msgs_in", "msgs_out");
-
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -122,42 +120,6 @@ public final class StatsCommand implements Callable<Integer>
     }
 
     /**
-     * A peer's {@code bytes_*} and {@code msgs_*} counters take in a connection's counts when it closes; the
-     * {@code total NID} group adds those of the live connections ({@code conn#ID NID TYPE Vn}) to them.
-     */
-    private static void addPeerTotals(final Map<String, Map<String, Object>> groups)
-    {
-        final Map<String, Map<String, Object>> totals = new LinkedHashMap<>();
-        for (final Map.Entry<String, Map<String, Object>> group : groups.entrySet())
-        {
-            final String name = group.getKey();
-            final String nid;
-            if (name.startsWith("peer "))
-            {
-                nid = name.substring("peer ".length());
-            }
-            else if (name.startsWith("conn#") && name.split(" ").length >= 2)
-            {
-                nid = name.split(" ")[1];
-            }
-            else
-            {
-                continue;
-            }
-            for (final String counter : TOTALLED)
-            {
-                final Object value = group.getValue().get(counter);
-                if (value instanceof Long)
-                {
-                    totals.computeIfAbsent("total " + nid, k -> new LinkedHashMap<>())
-                        .merge(counter, value, (x, y) -> (Long)x + (Long)y);
-                }
-            }
-        }
-        groups.putAll(totals);
-    }
-
-    /**
      * @param snapshot a parsed snapshot ({@link StatsEndpoint#snapshotJson}).
      * @return the counters as text: one table, grouped by counter owner (label before its last word).
      */
@@ -177,9 +139,8 @@ public final class StatsCommand implements Callable<Integer>
                 groups.computeIfAbsent(group, k -> new LinkedHashMap<>()).put(label.substring(space + 1), e.getValue());
             }
         }
-        addPeerTotals(groups);
         final List<String> order = new ArrayList<>();
-        for (final String prefix : List.of("acceptor", "io", "node", "peer ", "total ", "conn#"))
+        for (final String prefix : List.of("acceptor", "io", "node", "peer ", "conn#"))
         {
             for (final String group : groups.keySet())
             {

@@ -81,6 +81,8 @@ final class Connection
     private int rxPayloadLength;
     private int rxSlopRemaining;
     private long rxMessageStartNs;
+    /** The layer above has seen this message's header but not yet its payload (PARSE_WAIT or LNET_PAYLOAD). */
+    private boolean rxHandlerPending;
     long lastRxNs;
     long lastTxProgressNs;
     long lastKeepaliveNs;
@@ -121,6 +123,17 @@ final class Connection
     int rxState()
     {
         return rxState;
+    }
+
+    /**
+     * @return whether the layer above was told of a header whose payload it has not been given, clearing it so
+     * that the receive is aborted once.
+     */
+    boolean takeRxHandlerPending()
+    {
+        final boolean pending = rxHandlerPending;
+        rxHandlerPending = false;
+        return pending;
     }
 
     long queuedBytes()
@@ -228,6 +241,7 @@ final class Connection
                 {
                     rxReceived += n;
                     counters.bytesIn.getAndAddOrdered(n);
+                    peer.bytesIn.getAndAddOrdered(n);
                 }
             }
             else
@@ -241,6 +255,7 @@ final class Connection
                 {
                     rxEnd += n;
                     counters.bytesIn.getAndAddOrdered(n);
+                    peer.bytesIn.getAndAddOrdered(n);
                 }
             }
 
@@ -323,6 +338,7 @@ final class Connection
                     lnetHeader.wrap(rxBuffer, rxStart, LnetHeaderFlyweight.LENGTH);
                     rxPayloadLength = lnetHeader.payloadLength();
                     rxState = RX_PARSE;
+                    rxHandlerPending = true;
                     final RxDecision decision = agent.parse(this, lnetHeader);
                     rxStart += LnetHeaderFlyweight.LENGTH;
                     applyDecision(decision);
@@ -409,6 +425,8 @@ final class Connection
     private void payloadComplete()
     {
         counters.msgsIn.incrementOrdered();
+        peer.msgsIn.incrementOrdered();
+        rxHandlerPending = false;
         agent.onPayload(this, rxTargetAddress, rxMlength, rxPayloadLength);
         final long zcCookie = rxZcCookie;
         rxZcCookie = 0;
@@ -446,6 +464,7 @@ final class Connection
                 {
                     lastTxProgressNs = nowNs;
                     counters.bytesOut.getAndAddOrdered(moved);
+                    peer.bytesOut.getAndAddOrdered(moved);
                     queuedBytes -= moved;
                     first.sent += moved;
                 }
@@ -474,6 +493,7 @@ final class Connection
             }
             lastTxProgressNs = nowNs;
             counters.bytesOut.getAndAddOrdered(written);
+            peer.bytesOut.getAndAddOrdered(written);
             queuedBytes -= written;
             work += advance(written);
         }
@@ -660,6 +680,7 @@ final class Connection
             if (tx.type() == Tx.TYPE_LNET)
             {
                 counters.msgsOut.incrementOrdered();
+                peer.msgsOut.incrementOrdered();
             }
             else
             {

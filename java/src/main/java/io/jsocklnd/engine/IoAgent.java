@@ -188,6 +188,7 @@ public final class IoAgent implements Agent
         nowNs = clock.nanoTime();
         int work = drainConductor();
         work += drainDeferredCompletions();
+        work += handler.onDutyCycle();
         if (deferredHead == deferredIds.size())
         {
             work += sendRing.read(sendHandler, SENDS_PER_CYCLE);
@@ -504,6 +505,13 @@ public final class IoAgent implements Agent
             if ((ready & NativeConstants.EPOLLERR) != 0)
             {
                 work += pollZcCompletions(c);
+            }
+            if (!c.closing && c.isParseWaiting() && (ready & NativeConstants.EPOLLHUP) != 0)
+            {
+                // A connection waiting for a receive decision reads nothing, so a reset shows only as a hang-up.
+                closeConnectionAndSiblings(c, Errno.ECONNRESET, "hung up while a receive waits for its decision");
+                work++;
+                continue;
             }
             if (!c.closing && (ready & (NativeConstants.EPOLLIN | NativeConstants.EPOLLERR | NativeConstants.EPOLLHUP)) != 0)
             {
@@ -922,13 +930,16 @@ public final class IoAgent implements Agent
         }
 
         closeErrno = errno == 0 ? Errno.ECONNRESET : errno;
+        if (c.takeRxHandlerPending())
+        {
+            handler.onReceiveAborted(c.id, -closeErrno);
+        }
         c.drainUnsent(failUnsent);
         c.drainAwaitingRelease(completeAckedOnClose);
         failZcRequests(c.peer, c);
 
         connections.remove(c.id);
         c.peer.connections.remove(c);
-        c.peer.foldIn(c.counters);
         c.peer.connectionsClosed.incrementOrdered();
         c.counters.close();
         toConductor.offer(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));

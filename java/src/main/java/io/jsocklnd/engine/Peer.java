@@ -63,14 +63,6 @@ final class Peer
         bytesOutSendfile = counters.allocate(label + " payload_bytes_sendfile");
     }
 
-    void foldIn(final ConnectionCounters counters)
-    {
-        bytesIn.getAndAddOrdered(counters.bytesIn.get());
-        bytesOut.getAndAddOrdered(counters.bytesOut.get());
-        msgsIn.getAndAddOrdered(counters.msgsIn.get());
-        msgsOut.getAndAddOrdered(counters.msgsOut.get());
-    }
-
     Connection connectionOfType(final int ctype)
     {
         for (int i = 0, n = connections.size(); i < n; i++)

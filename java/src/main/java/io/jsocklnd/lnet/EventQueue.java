@@ -9,8 +9,8 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A queue of {@link LnetEvent} records ({@code lnet_eq}): the IO agent and the thread polling completions write
- * into it without waiting, one application thread reads it with {@link #poll}. When it is full new events are
+ * A queue of {@link LnetEvent} records ({@code lnet_eq}): the IO agents of the nodes whose descriptors name it
+ * write into it without waiting, one application thread reads it with {@link #poll}. When it is full new events are
  * dropped and counted, as an LNet event queue overflows; size it for the events in flight.
  */
 public final class EventQueue

@@ -10,8 +10,12 @@ import io.jsocklnd.node.RxDecision;
 import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.ProtocolException;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,8 +25,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
 import static io.jsocklnd.wire.WireConstants.LNET_MAX_PAYLOAD;
@@ -44,15 +51,30 @@ import static io.jsocklnd.wire.WireConstants.LNET_WIRE_HANDLE_COOKIE_NONE;
  * kernel {@code lnetctl ping} and discovery query ({@code lnet/lnet/lib-move.c}, {@code lib-md.c},
  * {@code lib-me.c}, {@code lib-ptl.c}, {@code api-ni.c}).
  *
+ * <p>Threads: the match lists, the descriptor table, the sends in flight and the receives in progress belong to
+ * the node's IO agent thread, which alone reads and writes them, without locks. Application threads hand their
+ * calls over: {@link #bind}, {@link #attach}, {@link #unlink}, {@link #put} and {@link #get} write a command
+ * record into a many-to-one ring that the IO agent drains at the start of each duty cycle
+ * ({@link MessageHandler#onDutyCycle()}), in whichever threading mode the node runs (in INVOKER mode inside
+ * {@link #doWork()}). A descriptor's slot is filled by the application thread that binds it and then belongs to
+ * the IO agent until it is unlinked and freed; freed slots come back through a queue. Handles are made by the
+ * caller from an atomic counter, so they are returned at once; a per-slot published handle, cleared by the IO
+ * agent when a descriptor stops accepting operations, lets calls with a stale handle fail at once with
+ * {@code -ENOENT}. A handle that goes stale after the call and before the IO agent takes the command (a
+ * use-once descriptor consumed by the wire meanwhile) is dropped and counted ({@code lnet commands_stale}).
+ *
  * <p>Matching runs on the IO agent thread when a header arrives; the payload is then read straight into the
- * matched descriptor. Events are written to the descriptor's queue without waiting; the application reads them
- * with {@link #poll}, which also turns send completions into SEND and GET events and must be called regularly.
- * Descriptors and match entries are guarded by one short lock (as {@code lnet_res_lock}); nothing on the steady
- * path allocates.
+ * matched descriptor. The IO agent also turns send completions into SEND and GET events. Events are written to
+ * the descriptor's queue without waiting; the application reads them with {@link #poll}. Nothing on the steady
+ * path allocates or locks.
  *
  * <p>Return codes follow LNet: 0, or a negative errno ({@code -ENOENT} for a stale handle or an exhausted
- * descriptor, {@code -EINVAL}, {@code -EMSGSIZE} over {@code LNET_MAX_PAYLOAD}, {@code -EAGAIN} when the node's
- * send ring is full).
+ * descriptor, {@code -EINVAL}, {@code -EMSGSIZE} over {@code LNET_MAX_PAYLOAD}, {@code -EAGAIN} when the
+ * command ring is full).
+ *
+ * <p>Like {@code lnet_parse}, an incoming message addressed to this NID is accepted whatever its
+ * {@code dest_pid}: LNet reads the destination PID only to forward routed messages; match entries filter on
+ * the source PID.
  */
 public final class Lnet implements AutoCloseable
 {
@@ -64,11 +86,35 @@ public final class Lnet implements AutoCloseable
     public static final int PING_FEATURES = LNET_PING_FEAT_NI_STATUS | LNET_PING_FEAT_RTE_DISABLED;
     /** Most ping info entries accepted from a peer ({@code lnet_interfaces_max} default). */
     public static final int MAX_PING_INTERFACES = 200;
+    /** Most memory descriptors alive at once. */
+    public static final int MAX_MEMORY_DESCRIPTORS = 1 << 16;
+    /** Bytes of the ring that hands application calls over to the IO agent. */
+    public static final int COMMAND_RING_CAPACITY = 1 << 20;
 
     private static final int PING_REPLY_CAPACITY = 4096;
     private static final int PUSH_BUFFER_CAPACITY = 4096;
     private static final int INDEX_BITS = 24;
     private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
+
+    private static final int COMMANDS_PER_CYCLE = 1024;
+    private static final int COMPLETIONS_PER_CYCLE = 1024;
+    private static final long COMMAND_RING_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final long STALE_HANDLE = 0;
+
+    private static final int CMD_BIND = 1;
+    private static final int CMD_ATTACH = 2;
+    private static final int CMD_UNLINK = 3;
+    private static final int CMD_PUT = 4;
+    private static final int CMD_GET = 5;
+    private static final int CMD_HANDLE_OFFSET = 0;
+    private static final int CMD_TARGET_NID_OFFSET = CMD_HANDLE_OFFSET + 8;
+    private static final int CMD_MATCH_BITS_OFFSET = CMD_TARGET_NID_OFFSET + 8;
+    private static final int CMD_HDR_DATA_OFFSET = CMD_MATCH_BITS_OFFSET + 8;
+    private static final int CMD_TARGET_PID_OFFSET = CMD_HDR_DATA_OFFSET + 8;
+    private static final int CMD_PORTAL_OFFSET = CMD_TARGET_PID_OFFSET + 4;
+    private static final int CMD_REMOTE_OFFSET_OFFSET = CMD_PORTAL_OFFSET + 4;
+    private static final int CMD_ACK_OFFSET = CMD_REMOTE_OFFSET_OFFSET + 4;
+    private static final int CMD_LENGTH = CMD_ACK_OFFSET + 4;
 
     private static final int OP_PUT_SEND = 1;
     private static final int OP_GET_SEND = 2;
@@ -82,7 +128,7 @@ public final class Lnet implements AutoCloseable
     private static final String[] COUNTER_NAMES = {
         "puts_in", "gets_in", "acks_in", "replies_in", "puts_out", "gets_out", "acks_out", "replies_out",
         "pings_answered", "drop_no_match", "drop_too_long", "drop_bad_handle", "drop_bad_portal",
-        "drop_wrong_nid", "sends_failed", "sends_deferred"};
+        "drop_wrong_nid", "sends_failed", "sends_deferred", "commands_stale", "receives_aborted"};
     private static final int PUTS_IN = 0;
     private static final int GETS_IN = 1;
     private static final int ACKS_IN = 2;
@@ -99,28 +145,40 @@ public final class Lnet implements AutoCloseable
     private static final int DROP_WRONG_NID = 13;
     private static final int SENDS_FAILED = 14;
     private static final int SENDS_DEFERRED = 15;
+    private static final int COMMANDS_STALE = 16;
+    private static final int RECEIVES_ABORTED = 17;
 
-    private final Object lock = new Object();
+    private static final AtomicLongFieldUpdater<LibMd> PUBLISHED_HANDLE =
+        AtomicLongFieldUpdater.newUpdater(LibMd.class, "publishedHandle");
+
     private final long nid;
     private final int pid;
     private final long interfaceCookie;
     private final boolean invoker;
     private final EventQueue defaultQueue;
     private final AtomicLongArray counters = new AtomicLongArray(COUNTER_NAMES.length);
-    private final AtomicBoolean progressing = new AtomicBoolean();
+    private final UnsafeBuffer pingTargetBuffer;
+    private final UnsafeBuffer pushTargetBuffer;
+
+    // Shared between application threads and the IO agent; each is a concurrent structure.
+    private final ManyToOneRingBuffer commands = new ManyToOneRingBuffer(new UnsafeBuffer(
+        ByteBuffer.allocateDirect(COMMAND_RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH)));
+    private final AtomicReferenceArray<LibMd> slots = new AtomicReferenceArray<>(MAX_MEMORY_DESCRIPTORS);
+    private final AtomicInteger slotsCreated = new AtomicInteger();
+    private final ManyToManyConcurrentArrayQueue<LibMd> freeSlots =
+        new ManyToManyConcurrentArrayQueue<>(MAX_MEMORY_DESCRIPTORS);
+    private final AtomicLong generations = new AtomicLong();
+    private final ThreadLocal<UnsafeBuffer> commandScratch =
+        ThreadLocal.withInitial(() -> new UnsafeBuffer(ByteBuffer.allocateDirect(CMD_LENGTH)));
+
+    // Owned by the IO agent thread.
     private final UnsafeBuffer eventScratch = new UnsafeBuffer(ByteBuffer.allocateDirect(LnetEvent.LENGTH));
     private final LnetHeaderFlyweight headerEncoder = new LnetHeaderFlyweight();
     private final Receiver receiver = new Receiver();
     private final CompletionHandler completionHandler = this::onCompletion;
-    private final UnsafeBuffer pingTargetBuffer;
-    private final UnsafeBuffer pushTargetBuffer;
-
+    private final org.agrona.concurrent.MessageHandler commandHandler = this::onCommand;
     private final LibMd[] portalHeads = new LibMd[MAX_PORTALS];
     private final LibMd[] portalTails = new LibMd[MAX_PORTALS];
-    private LibMd[] mds = new LibMd[256];
-    private int mdCount;
-    private int[] freeMds = new int[256];
-    private int freeMdCount;
     private Op[] ops = new Op[1024];
     private int opCount;
     private int[] freeOps = new int[1024];
@@ -219,20 +277,27 @@ public final class Lnet implements AutoCloseable
      *
      * @param md the description (copied).
      * @return the descriptor's handle.
+     * @throws IllegalStateException if {@link #MAX_MEMORY_DESCRIPTORS} are alive, or the IO agent has taken no
+     *                               command for seconds.
      */
     public long bind(final MemoryDescriptor md)
     {
-        synchronized (lock)
-        {
-            return newMd(md).handle;
-        }
+        final LibMd d = claimSlot();
+        fill(d, md);
+        d.portal = -1;
+        d.matchNid = LNET_NID_ANY;
+        d.matchPid = LNET_PID_ANY;
+        d.matchBits = 0;
+        d.ignoreBits = 0;
+        return handOver(CMD_BIND, d);
     }
 
     /**
      * Append a match entry to a portal with a descriptor attached ({@code LNetMEAttach} + {@code LNetMDAttach}).
      * An incoming PUT or GET on the portal takes the first entry, in order, whose source filter and match bits
      * accept it and whose descriptor allows the operation. The entry goes with its descriptor: after one operation
-     * for {@link MemoryDescriptor#useOnce()}, never by itself for {@link MemoryDescriptor#persistent()}.
+     * for {@link MemoryDescriptor#useOnce()}, never by itself for {@link MemoryDescriptor#persistent()}. The entry
+     * matches from when the IO agent takes the command, in the order of the calls.
      *
      * @param portal     portal index, 0 to {@link #MAX_PORTALS} - 1.
      * @param matchNid   accept only this source NID, or {@code LNET_NID_ANY}.
@@ -241,6 +306,7 @@ public final class Lnet implements AutoCloseable
      * @param ignoreBits ...except where these bits are set.
      * @param md         the description (copied).
      * @return the descriptor's handle.
+     * @throws IllegalStateException as {@link #bind}.
      */
     public long attach(
         final int portal, final long matchNid, final int matchPid, final long matchBits, final long ignoreBits,
@@ -250,52 +316,38 @@ public final class Lnet implements AutoCloseable
         {
             throw new IllegalArgumentException("bad portal: portal=" + portal);
         }
-        synchronized (lock)
-        {
-            final LibMd d = newMd(md);
-            d.portal = portal;
-            d.matchNid = matchNid;
-            d.matchPid = matchPid;
-            d.matchBits = matchBits;
-            d.ignoreBits = ignoreBits;
-            d.prev = portalTails[portal];
-            if (null == d.prev)
-            {
-                portalHeads[portal] = d;
-            }
-            else
-            {
-                d.prev.next = d;
-            }
-            portalTails[portal] = d;
-            return d.handle;
-        }
+        final LibMd d = claimSlot();
+        fill(d, md);
+        d.portal = portal;
+        d.matchNid = matchNid;
+        d.matchPid = matchPid;
+        d.matchBits = matchBits;
+        d.ignoreBits = ignoreBits;
+        return handOver(CMD_ATTACH, d);
     }
 
     /**
-     * Unlink a descriptor ({@code LNetMDUnlink}): it matches nothing more; with no operation in flight it goes at
-     * once with an UNLINK event, else the event of its last operation says {@code unlinked}.
+     * Unlink a descriptor ({@code LNetMDUnlink}): it matches nothing more; with no operation in flight it goes with
+     * an UNLINK event, else the event of its last operation says {@code unlinked}.
      *
      * @param mdHandle the handle.
-     * @return 0, or {@code -ENOENT} for a stale handle.
+     * @return 0, {@code -ENOENT} for a stale handle, or {@code -EAGAIN} if the command ring stays full.
      */
     public int unlink(final long mdHandle)
     {
-        synchronized (lock)
+        final LibMd md = published(mdHandle);
+        if (null == md)
         {
-            final LibMd md = lookup(mdHandle);
-            if (null == md)
-            {
-                return -Errno.ENOENT;
-            }
-            startUnlink(md);
-            if (md.refs == 0)
-            {
-                emit(md, LnetEventType.UNLINK, 0, true, md.matchBits, 0, nid, pid, nid, pid, md.portal, 0, 0, 0);
-                free(md);
-            }
-            return 0;
+            return -Errno.ENOENT;
         }
+        final UnsafeBuffer record = commandScratch.get();
+        record.putLong(CMD_HANDLE_OFFSET, mdHandle);
+        if (!offerCommand(CMD_UNLINK, record))
+        {
+            return -Errno.EAGAIN;
+        }
+        // The IO agent may have exhausted it meanwhile; the command it takes is then a no-op.
+        return PUBLISHED_HANDLE.compareAndSet(md, mdHandle, STALE_HANDLE) ? 0 : -Errno.ENOENT;
     }
 
     /**
@@ -316,23 +368,21 @@ public final class Lnet implements AutoCloseable
         final long mdHandle, final boolean ack, final long targetNid, final int targetPid, final int portal,
         final long matchBits, final int remoteOffset, final long hdrData)
     {
-        synchronized (lock)
+        final int rc = checkInitiator(mdHandle, portal);
+        if (rc != 0)
         {
-            final LibMd md = lookup(mdHandle);
-            final int rc = checkInitiator(md, portal);
-            if (rc != 0)
-            {
-                return rc;
-            }
-            final Op op = newOp(OP_PUT_SEND, md, targetNid, targetPid, portal, matchBits, hdrData, md.length,
-                md.length, remoteOffset);
-            headerEncoder.wrapForEncode(op.header, 0, LnetHeaderFlyweight.LENGTH, LNET_MSG_PUT)
-                .destNid(targetNid).srcNid(nid).destPid(targetPid).srcPid(pid).payloadLength(md.length)
-                .wmdInterfaceCookie(ack ? interfaceCookie : LNET_WIRE_HANDLE_COOKIE_NONE)
-                .wmdObjectCookie(ack ? md.handle : LNET_WIRE_HANDLE_COOKIE_NONE)
-                .matchBits(matchBits).putHdrData(hdrData).putPtlIndex(portal).putOffset(remoteOffset);
-            return initiate(op, md.address, md.length, PUTS_OUT);
+            return rc;
         }
+        final UnsafeBuffer record = commandScratch.get();
+        record.putLong(CMD_HANDLE_OFFSET, mdHandle);
+        record.putLong(CMD_TARGET_NID_OFFSET, targetNid);
+        record.putLong(CMD_MATCH_BITS_OFFSET, matchBits);
+        record.putLong(CMD_HDR_DATA_OFFSET, hdrData);
+        record.putInt(CMD_TARGET_PID_OFFSET, targetPid);
+        record.putInt(CMD_PORTAL_OFFSET, portal);
+        record.putInt(CMD_REMOTE_OFFSET_OFFSET, remoteOffset);
+        record.putInt(CMD_ACK_OFFSET, ack ? 1 : 0);
+        return commands.write(CMD_PUT, record, 0, CMD_LENGTH) ? 0 : -Errno.EAGAIN;
     }
 
     /**
@@ -351,27 +401,25 @@ public final class Lnet implements AutoCloseable
         final long mdHandle, final long targetNid, final int targetPid, final int portal, final long matchBits,
         final int remoteOffset)
     {
-        synchronized (lock)
+        final int rc = checkInitiator(mdHandle, portal);
+        if (rc != 0)
         {
-            final LibMd md = lookup(mdHandle);
-            final int rc = checkInitiator(md, portal);
-            if (rc != 0)
-            {
-                return rc;
-            }
-            final Op op = newOp(OP_GET_SEND, md, targetNid, targetPid, portal, matchBits, 0, md.length, md.length,
-                remoteOffset);
-            headerEncoder.wrapForEncode(op.header, 0, LnetHeaderFlyweight.LENGTH, LNET_MSG_GET)
-                .destNid(targetNid).srcNid(nid).destPid(targetPid).srcPid(pid).payloadLength(0)
-                .wmdInterfaceCookie(interfaceCookie).wmdObjectCookie(md.handle)
-                .matchBits(matchBits).getPtlIndex(portal).getSrcOffset(remoteOffset).getSinkLength(md.length);
-            return initiate(op, 0, 0, GETS_OUT);
+            return rc;
         }
+        final UnsafeBuffer record = commandScratch.get();
+        record.putLong(CMD_HANDLE_OFFSET, mdHandle);
+        record.putLong(CMD_TARGET_NID_OFFSET, targetNid);
+        record.putLong(CMD_MATCH_BITS_OFFSET, matchBits);
+        record.putLong(CMD_HDR_DATA_OFFSET, 0);
+        record.putInt(CMD_TARGET_PID_OFFSET, targetPid);
+        record.putInt(CMD_PORTAL_OFFSET, portal);
+        record.putInt(CMD_REMOTE_OFFSET_OFFSET, remoteOffset);
+        record.putInt(CMD_ACK_OFFSET, 0);
+        return commands.write(CMD_GET, record, 0, CMD_LENGTH) ? 0 : -Errno.EAGAIN;
     }
 
     /**
-     * Make progress and deliver events of the default queue: turns send completions into SEND/GET events, retries
-     * replies held back by a full send ring, then polls {@link #events()}.
+     * Deliver events of the default queue {@link #events()} on the calling thread (one poller at a time).
      *
      * @param handler told of each event.
      * @param limit   most events to deliver.
@@ -379,53 +427,28 @@ public final class Lnet implements AutoCloseable
      */
     public int poll(final EventHandler handler, final int limit)
     {
-        progress();
         return defaultQueue.poll(handler, limit);
     }
 
     /**
-     * Turn send completions into events and retry held-back replies, without polling any event queue (for
-     * applications with their own queues). Safe to call from several threads: one does the work at a time.
+     * Nothing to do: the IO agent turns send completions into events and retries held-back sends on its own
+     * thread in every duty cycle. Kept for callers written when this ran on the application thread.
      *
-     * @return completions processed.
+     * @return 0.
      */
     public int progress()
     {
-        final Node n = node;
-        if (null == n || !progressing.compareAndSet(false, true))
-        {
-            return 0;
-        }
-        try
-        {
-            synchronized (lock)
-            {
-                for (int i = deferred.size(); i > 0; i--)
-                {
-                    final Op op = deferred.pollFirst();
-                    if (!submit(n, op))
-                    {
-                        deferred.addFirst(op);
-                        break;
-                    }
-                }
-            }
-            return n.pollCompletions(completionHandler, 1024);
-        }
-        finally
-        {
-            progressing.set(false);
-        }
+        return 0;
     }
 
     /**
-     * One duty cycle of the node and {@link #progress()} (invoker mode only).
+     * One duty cycle of the node, including this layer's commands and completions (invoker mode only).
      *
      * @return work done.
      */
     public int doWork()
     {
-        return node.doWork() + progress();
+        return node.doWork();
     }
 
     /**
@@ -515,7 +538,6 @@ public final class Lnet implements AutoCloseable
         }
         else
         {
-            progress();
             LockSupport.parkNanos(20_000);
         }
     }
@@ -566,9 +588,10 @@ public final class Lnet implements AutoCloseable
         }
     }
 
-    private int checkInitiator(final LibMd md, final int portal)
+    private int checkInitiator(final long mdHandle, final int portal)
     {
-        if (null == md || md.threshold == 0)
+        final LibMd md = published(mdHandle);
+        if (null == md)
         {
             return -Errno.ENOENT;
         }
@@ -576,6 +599,7 @@ public final class Lnet implements AutoCloseable
         {
             return -Errno.EINVAL;
         }
+        // Written by the binding thread before it published the handle, never changed while it is published.
         if (md.length > LNET_MAX_PAYLOAD)
         {
             return -Errno.EMSGSIZE;
@@ -583,22 +607,239 @@ public final class Lnet implements AutoCloseable
         return 0;
     }
 
-    private int initiate(final Op op, final long payloadAddress, final int payloadLength, final int counter)
+    /**
+     * @return the slot of a handle the application may still use, or null.
+     */
+    private LibMd published(final long handle)
     {
-        op.payloadAddress = payloadAddress;
-        op.payloadLength = payloadLength;
-        final LibMd md = op.md;
-        md.refs++;
-        final Node n = node;
-        if (null == n || !submit(n, op))
+        final LibMd md = slot(handle);
+        return null != md && md.publishedHandle == handle ? md : null;
+    }
+
+    private LibMd slot(final long handle)
+    {
+        final long index = handle & INDEX_MASK;
+        if (handle <= 0 || index >= MAX_MEMORY_DESCRIPTORS)
         {
-            md.refs--;
-            freeOp(op);
-            return -Errno.EAGAIN;
+            return null;
         }
+        return slots.get((int)index);
+    }
+
+    /**
+     * Take a free descriptor slot for the calling thread to fill; it belongs to the IO agent from the command on.
+     */
+    private LibMd claimSlot()
+    {
+        final LibMd free = freeSlots.poll();
+        if (null != free)
+        {
+            return free;
+        }
+        int index;
+        do
+        {
+            index = slotsCreated.get();
+            if (index >= MAX_MEMORY_DESCRIPTORS)
+            {
+                throw new IllegalStateException("too many memory descriptors: max=" + MAX_MEMORY_DESCRIPTORS);
+            }
+        }
+        while (!slotsCreated.compareAndSet(index, index + 1));
+        final LibMd md = new LibMd(index);
+        slots.set(index, md);
+        return md;
+    }
+
+    private void fill(final LibMd d, final MemoryDescriptor spec)
+    {
+        d.address = spec.address;
+        d.length = spec.length;
+        d.owner = spec.memoryOwner;
+        d.options = spec.options;
+        d.threshold = spec.threshold;
+        d.userPtr = spec.userPtr;
+        d.queue = spec.useDefaultQueue ? defaultQueue : spec.eventQueue;
+    }
+
+    /**
+     * Publish a filled slot under a new handle and hand it to the IO agent.
+     */
+    private long handOver(final int command, final LibMd d)
+    {
+        final long handle = (generations.incrementAndGet() << INDEX_BITS) | d.index;
+        d.publishedHandle = handle;
+        final UnsafeBuffer record = commandScratch.get();
+        record.putLong(CMD_HANDLE_OFFSET, handle);
+        if (!offerCommand(command, record))
+        {
+            d.publishedHandle = STALE_HANDLE;
+            d.owner = null;
+            d.queue = null;
+            freeSlots.offer(d);
+            throw new IllegalStateException("lnet command ring full: capacity=" + COMMAND_RING_CAPACITY);
+        }
+        return handle;
+    }
+
+    /**
+     * Write a command the caller cannot drop, waiting for room while the IO agent drains the ring (driving the
+     * node itself in invoker mode) for at most {@link #COMMAND_RING_WAIT_NS}.
+     */
+    private boolean offerCommand(final int command, final UnsafeBuffer record)
+    {
+        if (commands.write(command, record, 0, CMD_LENGTH))
+        {
+            return true;
+        }
+        final long deadlineNs = System.nanoTime() + COMMAND_RING_WAIT_NS;
+        while (System.nanoTime() - deadlineNs < 0)
+        {
+            final Node n = node;
+            if (invoker && null != n)
+            {
+                n.doWork();
+            }
+            else
+            {
+                LockSupport.parkNanos(10_000);
+            }
+            if (commands.write(command, record, 0, CMD_LENGTH))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The IO agent's duty: retry held-back sends, take the application's commands, turn completions into events.
+     */
+    private int onDutyCycle()
+    {
+        final Node n = node;
+        if (null == n)
+        {
+            return 0;
+        }
+        int work = 0;
+        for (int i = deferred.size(); i > 0; i--)
+        {
+            final Op op = deferred.pollFirst();
+            if (!submit(n, op))
+            {
+                deferred.addFirst(op);
+                break;
+            }
+            work++;
+        }
+        work += commands.read(commandHandler, COMMANDS_PER_CYCLE);
+        work += n.pollCompletions(completionHandler, COMPLETIONS_PER_CYCLE);
+        return work;
+    }
+
+    private void onCommand(final int type, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final long handle = buffer.getLong(index + CMD_HANDLE_OFFSET);
+        switch (type)
+        {
+            case CMD_BIND:
+            case CMD_ATTACH:
+                activate(slot(handle), handle, type == CMD_ATTACH);
+                break;
+            case CMD_UNLINK:
+                onUnlinkCommand(handle);
+                break;
+            default:
+                onInitiateCommand(type, handle, buffer, index);
+                break;
+        }
+    }
+
+    private void activate(final LibMd md, final long handle, final boolean attach)
+    {
+        md.handle = handle;
+        md.live = true;
+        md.unlinking = false;
+        md.localOffset = 0;
+        md.refs = 0;
+        md.lastPortal = -1;
+        md.prev = null;
+        md.next = null;
+        if (attach)
+        {
+            final int portal = md.portal;
+            md.prev = portalTails[portal];
+            if (null == md.prev)
+            {
+                portalHeads[portal] = md;
+            }
+            else
+            {
+                md.prev.next = md;
+            }
+            portalTails[portal] = md;
+        }
+    }
+
+    private void onUnlinkCommand(final long handle)
+    {
+        final LibMd md = lookup(handle);
+        if (null == md)
+        {
+            return;
+        }
+        startUnlink(md);
+        if (md.refs == 0)
+        {
+            emit(md, LnetEventType.UNLINK, 0, true, md.matchBits, 0, nid, pid, nid, pid, md.portal, 0, 0, 0);
+            free(md);
+        }
+    }
+
+    private void onInitiateCommand(final int type, final long handle, final MutableDirectBuffer buffer, final int index)
+    {
+        final LibMd md = lookup(handle);
+        if (null == md || md.threshold == 0)
+        {
+            counters.incrementAndGet(COMMANDS_STALE);
+            return;
+        }
+        final long targetNid = buffer.getLong(index + CMD_TARGET_NID_OFFSET);
+        final long matchBits = buffer.getLong(index + CMD_MATCH_BITS_OFFSET);
+        final long hdrData = buffer.getLong(index + CMD_HDR_DATA_OFFSET);
+        final int targetPid = buffer.getInt(index + CMD_TARGET_PID_OFFSET);
+        final int portal = buffer.getInt(index + CMD_PORTAL_OFFSET);
+        final int remoteOffset = buffer.getInt(index + CMD_REMOTE_OFFSET_OFFSET);
+        final Op op;
+        if (type == CMD_PUT)
+        {
+            final boolean ack = buffer.getInt(index + CMD_ACK_OFFSET) != 0;
+            op = newOp(OP_PUT_SEND, md, targetNid, targetPid, portal, matchBits, hdrData, md.length, md.length,
+                remoteOffset);
+            headerEncoder.wrapForEncode(op.header, 0, LnetHeaderFlyweight.LENGTH, LNET_MSG_PUT)
+                .destNid(targetNid).srcNid(nid).destPid(targetPid).srcPid(pid).payloadLength(md.length)
+                .wmdInterfaceCookie(ack ? interfaceCookie : LNET_WIRE_HANDLE_COOKIE_NONE)
+                .wmdObjectCookie(ack ? md.handle : LNET_WIRE_HANDLE_COOKIE_NONE)
+                .matchBits(matchBits).putHdrData(hdrData).putPtlIndex(portal).putOffset(remoteOffset);
+            op.payloadAddress = md.address;
+            op.payloadLength = md.length;
+            counters.incrementAndGet(PUTS_OUT);
+        }
+        else
+        {
+            op = newOp(OP_GET_SEND, md, targetNid, targetPid, portal, matchBits, 0, md.length, md.length,
+                remoteOffset);
+            headerEncoder.wrapForEncode(op.header, 0, LnetHeaderFlyweight.LENGTH, LNET_MSG_GET)
+                .destNid(targetNid).srcNid(nid).destPid(targetPid).srcPid(pid).payloadLength(0)
+                .wmdInterfaceCookie(interfaceCookie).wmdObjectCookie(md.handle)
+                .matchBits(matchBits).getPtlIndex(portal).getSrcOffset(remoteOffset).getSinkLength(md.length);
+            counters.incrementAndGet(GETS_OUT);
+        }
+        md.refs++;
+        md.lastPortal = portal;
         consume(md);
-        counters.incrementAndGet(counter);
-        return 0;
+        submitOrDefer(op);
     }
 
     private boolean submit(final Node n, final Op op)
@@ -618,35 +859,32 @@ public final class Lnet implements AutoCloseable
 
     private void onCompletion(final long correlationId, final int status)
     {
-        synchronized (lock)
+        final Op op = ops[(int)correlationId];
+        if (status != 0)
         {
-            final Op op = ops[(int)correlationId];
-            if (status != 0)
-            {
-                counters.incrementAndGet(SENDS_FAILED);
-            }
-            final LibMd md = op.md;
-            if (null != md)
-            {
-                md.refs--;
-                final boolean unlinked = md.unlinking && md.refs == 0;
-                if (op.kind == OP_REPLY_SEND)
-                {
-                    emit(md, LnetEventType.GET, status, unlinked, op.matchBits, 0, op.peerNid, op.peerPid, nid, pid,
-                        op.portal, op.mlength, op.rlength, op.offset);
-                }
-                else
-                {
-                    emit(md, LnetEventType.SEND, status, unlinked, op.matchBits, op.hdrData, nid, pid, op.peerNid, op.peerPid,
-                        op.portal, op.mlength, op.rlength, op.offset);
-                }
-                if (unlinked)
-                {
-                    free(md);
-                }
-            }
-            freeOp(op);
+            counters.incrementAndGet(SENDS_FAILED);
         }
+        final LibMd md = op.md;
+        if (null != md)
+        {
+            md.refs--;
+            final boolean unlinked = md.unlinking && md.refs == 0;
+            if (op.kind == OP_REPLY_SEND)
+            {
+                emit(md, LnetEventType.GET, status, unlinked, op.matchBits, 0, op.peerNid, op.peerPid, nid, pid,
+                    op.portal, op.mlength, op.rlength, op.offset);
+            }
+            else
+            {
+                emit(md, LnetEventType.SEND, status, unlinked, op.matchBits, op.hdrData, nid, pid, op.peerNid,
+                    op.peerPid, op.portal, op.mlength, op.rlength, op.offset);
+            }
+            if (unlinked)
+            {
+                free(md);
+            }
+        }
+        freeOp(op);
     }
 
     private int match(
@@ -707,6 +945,7 @@ public final class Lnet implements AutoCloseable
     private void startUnlink(final LibMd md)
     {
         md.unlinking = true;
+        md.publishedHandle = STALE_HANDLE;
         if (md.portal >= 0)
         {
             if (null == md.prev)
@@ -730,15 +969,13 @@ public final class Lnet implements AutoCloseable
         }
     }
 
+    /**
+     * @return the live descriptor of a handle (IO agent thread), or null once it is unlinking or gone.
+     */
     private LibMd lookup(final long handle)
     {
-        final int index = (int)(handle & INDEX_MASK);
-        if (handle < 0 || index >= mdCount)
-        {
-            return null;
-        }
-        final LibMd md = mds[index];
-        return md.live && md.handle == handle && !md.unlinking ? md : null;
+        final LibMd md = slot(handle);
+        return null != md && md.live && md.handle == handle && !md.unlinking ? md : null;
     }
 
     private LibMd lookupWire(final long interfaceCookie, final long objectCookie)
@@ -746,44 +983,9 @@ public final class Lnet implements AutoCloseable
         return interfaceCookie == this.interfaceCookie ? lookup(objectCookie) : null;
     }
 
-    private LibMd newMd(final MemoryDescriptor spec)
-    {
-        final LibMd md;
-        if (freeMdCount > 0)
-        {
-            md = mds[freeMds[--freeMdCount]];
-        }
-        else
-        {
-            if (mdCount == INDEX_MASK)
-            {
-                throw new IllegalStateException("too many memory descriptors: count=" + mdCount);
-            }
-            if (mdCount == mds.length)
-            {
-                mds = Arrays.copyOf(mds, mdCount * 2);
-                freeMds = Arrays.copyOf(freeMds, mdCount * 2);
-            }
-            md = new LibMd(mdCount);
-            mds[mdCount++] = md;
-        }
-        md.generation++;
-        md.handle = (md.generation << INDEX_BITS) | md.index;
-        md.live = true;
-        md.unlinking = false;
-        md.address = spec.address;
-        md.length = spec.length;
-        md.owner = spec.memoryOwner;
-        md.options = spec.options;
-        md.threshold = spec.threshold;
-        md.userPtr = spec.userPtr;
-        md.queue = spec.useDefaultQueue ? defaultQueue : spec.eventQueue;
-        md.localOffset = 0;
-        md.refs = 0;
-        md.portal = -1;
-        return md;
-    }
-
+    /**
+     * Release a descriptor whose last operation is done: its slot goes back to the application threads.
+     */
     private void free(final LibMd md)
     {
         if (!md.unlinking)
@@ -793,7 +995,7 @@ public final class Lnet implements AutoCloseable
         md.live = false;
         md.owner = null;
         md.queue = null;
-        freeMds[freeMdCount++] = md.index;
+        freeSlots.offer(md);
     }
 
     private Op newOp(
@@ -883,26 +1085,28 @@ public final class Lnet implements AutoCloseable
                 counters.incrementAndGet(DROP_WRONG_NID);
                 return;
             }
-            synchronized (lock)
+            switch (header.type())
             {
-                switch (header.type())
-                {
-                    case LNET_MSG_PUT:
-                        onPut(connectionId, header, decision);
-                        break;
-                    case LNET_MSG_GET:
-                        onGet(header);
-                        break;
-                    case LNET_MSG_ACK:
-                        onAck(header);
-                        break;
-                    case LNET_MSG_REPLY:
-                        onReply(connectionId, header, decision);
-                        break;
-                    default:
-                        break;
-                }
+                case LNET_MSG_PUT:
+                    onPut(connectionId, header, decision);
+                    break;
+                case LNET_MSG_GET:
+                    onGet(header);
+                    break;
+                case LNET_MSG_ACK:
+                    onAck(header);
+                    break;
+                case LNET_MSG_REPLY:
+                    onReply(connectionId, header, decision);
+                    break;
+                default:
+                    break;
             }
+        }
+
+        public int onDutyCycle()
+        {
+            return Lnet.this.onDutyCycle();
         }
 
         private void onPut(final long connectionId, final LnetHeaderFlyweight header, final RxDecision decision)
@@ -996,8 +1200,8 @@ public final class Lnet implements AutoCloseable
             consume(md);
             final boolean unlinked = md.unlinking && md.refs == 0;
             final int mlength = header.ackMlength();
-            emit(md, LnetEventType.ACK, 0, unlinked, header.matchBits(), 0, header.srcNid(), header.srcPid(), nid, pid, -1, mlength,
-                mlength, 0);
+            emit(md, LnetEventType.ACK, 0, unlinked, header.matchBits(), 0, header.srcNid(), header.srcPid(), nid, pid,
+                md.lastPortal, mlength, mlength, 0);
             if (unlinked)
             {
                 free(md);
@@ -1035,7 +1239,7 @@ public final class Lnet implements AutoCloseable
             p.md = md;
             p.srcNid = header.srcNid();
             p.srcPid = header.srcPid();
-            p.portal = -1;
+            p.portal = md.lastPortal;
             p.matchBits = 0;
             p.hdrData = 0;
             p.rlength = rlength;
@@ -1056,31 +1260,54 @@ public final class Lnet implements AutoCloseable
             {
                 return;
             }
-            synchronized (lock)
+            final int status = receivedLength == p.mlength ? 0 : -Errno.EIO;
+            finish(p, status, receivedLength);
+            if (p.kind == LNET_MSG_PUT && p.ack)
             {
-                final LibMd md = p.md;
-                md.refs--;
-                final boolean unlinked = md.unlinking && md.refs == 0;
-                final int status = receivedLength == p.mlength ? 0 : -Errno.EIO;
-                if (p.kind == LNET_MSG_PUT)
-                {
-                    emit(md, LnetEventType.PUT, status, unlinked, p.matchBits, p.hdrData, p.srcNid, p.srcPid, nid, pid, p.portal,
-                        receivedLength, p.rlength, p.offset);
-                    if (p.ack)
-                    {
-                        sendAck(p, receivedLength);
-                    }
-                }
-                else
-                {
-                    emit(md, LnetEventType.REPLY, status, unlinked, p.matchBits, 0, p.srcNid, p.srcPid, nid, pid, p.portal,
-                        receivedLength, p.rlength, p.offset);
-                }
-                if (unlinked)
-                {
-                    free(md);
-                }
+                sendAck(p, receivedLength);
             }
+            release(p);
+        }
+
+        /**
+         * The connection died inside the payload: the operation fails with {@code -EIO}, as the kernel completes a
+         * partial receive ({@code ksocknal_destroy_conn}), with the matched length as {@code mlength}, and no ACK.
+         */
+        public void onReceiveAborted(final long connectionId, final int status)
+        {
+            final RxPending p = pending.remove(connectionId);
+            if (null == p)
+            {
+                return;
+            }
+            counters.incrementAndGet(RECEIVES_ABORTED);
+            finish(p, -Errno.EIO, p.mlength);
+            release(p);
+        }
+
+        private void finish(final RxPending p, final int status, final int mlength)
+        {
+            final LibMd md = p.md;
+            md.refs--;
+            final boolean unlinked = md.unlinking && md.refs == 0;
+            if (p.kind == LNET_MSG_PUT)
+            {
+                emit(md, LnetEventType.PUT, status, unlinked, p.matchBits, p.hdrData, p.srcNid, p.srcPid, nid, pid,
+                    p.portal, mlength, p.rlength, p.offset);
+            }
+            else
+            {
+                emit(md, LnetEventType.REPLY, status, unlinked, p.matchBits, 0, p.srcNid, p.srcPid, nid, pid,
+                    p.portal, mlength, p.rlength, p.offset);
+            }
+            if (unlinked)
+            {
+                free(md);
+            }
+        }
+
+        private void release(final RxPending p)
+        {
             p.md = null;
             pool.addLast(p);
         }
@@ -1104,12 +1331,14 @@ public final class Lnet implements AutoCloseable
     }
 
     /**
-     * A memory descriptor and its match entry ({@code struct lnet_libmd} + {@code struct lnet_me}).
+     * A memory descriptor and its match entry ({@code struct lnet_libmd} + {@code struct lnet_me}). The
+     * description fields are written by the application thread that claimed the slot, before its command; from
+     * the command until the slot is freed every field but {@link #publishedHandle} belongs to the IO agent, which
+     * alone ever writes {@link #handle}, {@link #live} and {@link #unlinking}.
      */
     private static final class LibMd
     {
         final int index;
-        long generation;
         long handle;
         boolean live;
         boolean unlinking;
@@ -1123,6 +1352,10 @@ public final class Lnet implements AutoCloseable
         int localOffset;
         int refs;
         int portal = -1;
+        /** Portal of the latest PUT or GET this descriptor initiated, reported with its ACK or REPLY. */
+        int lastPortal = -1;
+        /** The handle the application may use, or 0: written by the binding thread and the IO agent. */
+        volatile long publishedHandle;
         long matchNid;
         int matchPid;
         long matchBits;

@@ -133,7 +133,9 @@ public final class LnetEvent
     }
 
     /**
-     * @return the portal index ({@code pt_index}); -1 for ACK and REPLY, which name no portal on the wire.
+     * @return the portal index ({@code pt_index}). ACK and REPLY name no portal on the wire: they report the
+     * portal of the latest PUT or GET their descriptor initiated (exact while one operation per descriptor is in
+     * flight, as with threshold 2), -1 if it initiated none.
      */
     public int portal()
     {

@@ -27,4 +27,28 @@ public interface MessageHandler
      * @param payloadLength  bytes the message carried.
      */
     void onPayload(long connectionId, long address, int receivedLength, int payloadLength);
+
+    /**
+     * The connection closed after {@link #onHeader} and before {@link #onPayload} (RX state PARSE_WAIT or
+     * LNET_PAYLOAD): the message will never complete. Called once per such message, instead of
+     * {@link #onPayload}; memory given to {@link RxDecision#deliverTo} is no longer written.
+     *
+     * @param connectionId the connection it came on.
+     * @param status       negative errno of the close, e.g. {@code -ECONNRESET}.
+     */
+    default void onReceiveAborted(final long connectionId, final int status)
+    {
+    }
+
+    /**
+     * Called at the start of every IO agent duty cycle, on the IO agent thread, before the node's send ring is
+     * read: the layer above runs work it owns on that thread here (commands handed over by application threads,
+     * completions). Must not block.
+     *
+     * @return work done, 0 if none.
+     */
+    default int onDutyCycle()
+    {
+        return 0;
+    }
 }
