@@ -65,9 +65,10 @@ bench: native $(CP_FILE)
 # End-to-end throughput against a raw-TCP baseline measured in the same run (prints the ratio).
 BENCH_MIB ?= 2048
 BENCH_MSG ?= 1048576
+BENCH_LOG ?= java/target/bench-e2e.log
 bench-e2e: jar $(CP_FILE)
 	java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
-	  io.jsocklnd.demo.ThroughputBench $(BENCH_MIB) $(BENCH_MSG) 3
+	  -Dorg.slf4j.simpleLogger.logFile=$(BENCH_LOG) io.jsocklnd.demo.ThroughputBench $(BENCH_MIB) $(BENCH_MSG) 3
 
 # Three nodes in one JVM on 127.0.0.11-13 (current, legacy V2, legacy V1): pings, then DEMO_MIB MiB of 1 MiB PUTs
 # from the current node to each legacy one (zero copy to V2, copied to V1), each checked by the receiver against

@@ -13,6 +13,7 @@ import io.jsocklnd.wire.WireConstants;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.lang.ref.Reference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * End-to-end throughput of jsocklnd beside a raw-TCP baseline measured in the same run: the same number
  * of bytes in the same message size, one stream, loopback. Prints both rates and their ratio; machines
- * are noisy, so only the ratio within one run means anything.
+ * are noisy, so only the ratio within one run means anything. jsocklnd runs once per send mode: copied
+ * ({@code writev}), and zero copy by splice and by MSG_ZEROCOPY, each completing on the receiver's ZC-ACK.
  * <p>
  * Arguments: {@code [MiB per run, default 2048] [message bytes, default 1 MiB] [rounds, default 3]}.
  * System property {@code jsocklnd.bench.threading}: SHARED (default, one thread per node) or DEDICATED.
@@ -30,6 +32,9 @@ public final class ThroughputBench
 {
     private static final NodeConfig.ThreadingMode THREADING =
         NodeConfig.ThreadingMode.valueOf(System.getProperty("jsocklnd.bench.threading", "SHARED"));
+
+    private static final NodeConfig.ZcMode[] MODES =
+        {NodeConfig.ZcMode.COPY, NodeConfig.ZcMode.SPLICE, NodeConfig.ZcMode.MSG_ZEROCOPY};
 
     private ThroughputBench()
     {
@@ -53,9 +58,14 @@ public final class ThroughputBench
         for (int round = 1; round <= rounds; round++)
         {
             final double raw = rawTcp(messages, message);
-            final double lnd = jsocklnd(messages, message);
-            System.out.printf("round %d: raw TCP %.2f Gbit/s, jsocklnd %.2f Gbit/s, ratio %.2f%n",
-                round, raw, lnd, lnd / raw);
+            final StringBuilder line = new StringBuilder(String.format("round %d: raw TCP %.2f Gbit/s", round, raw));
+            for (final NodeConfig.ZcMode mode : MODES)
+            {
+                final double lnd = jsocklnd(messages, message, mode);
+                line.append(String.format("; jsocklnd %s %.2f Gbit/s, ratio %.2f",
+                    mode.name().toLowerCase(), lnd, lnd / raw));
+            }
+            System.out.println(line);
         }
     }
 
@@ -128,10 +138,11 @@ public final class ThroughputBench
         }
     }
 
-    private static double jsocklnd(final long messages, final int message) throws Exception
+    private static double jsocklnd(final long messages, final int message, final NodeConfig.ZcMode mode)
+        throws Exception
     {
         final Sink sink = new Sink(message);
-        final NodeConfig senderConfig = new NodeConfig().nid("127.0.0.14@tcp").threadingMode(THREADING);
+        final NodeConfig senderConfig = new NodeConfig().nid("127.0.0.14@tcp").threadingMode(THREADING).zcMode(mode);
         final NodeConfig receiverConfig = new NodeConfig().nid("127.0.0.15@tcp").threadingMode(THREADING);
         try (Node rx = Node.start(receiverConfig, sink);
             Node tx = Node.start(senderConfig, new Sink(message)))
@@ -144,8 +155,15 @@ public final class ThroughputBench
                 .payloadLength(message).wmdInterfaceCookie(-1L).wmdObjectCookie(-1L).putPtlIndex(4);
             final UnsafeBuffer payload = DirectMemory.allocatePageAligned(message);
             final long address = DirectMemory.address(payload, 0);
-            final long[] completed = new long[1];
-            final CompletionHandler onCompletion = (id, status) -> completed[0]++;
+            final long[] completed = new long[2];
+            final CompletionHandler onCompletion = (id, status) ->
+            {
+                completed[0]++;
+                if (status != 0 && completed[1]++ == 0)
+                {
+                    System.out.printf("%s: send %d failed: status %d%n", mode, id, status);
+                }
+            };
             final int window = 32;
 
             // Warm the connections up before timing.
@@ -156,6 +174,7 @@ public final class ThroughputBench
                 tx.pollCompletions(onCompletion, 16);
             }
             completed[0] = 0;
+            completed[1] = 0;
             final long base = sink.messages.get();
 
             final long start = System.nanoTime();
@@ -175,6 +194,13 @@ public final class ThroughputBench
                 Thread.onSpinWait();
             }
             final double seconds = (System.nanoTime() - start) / 1e9;
+            // The sends name the payload by address only: keep its buffer from being freed while they run.
+            Reference.reachabilityFence(payload);
+            if (completed[1] > 0 || sink.messages.get() - base < messages)
+            {
+                System.out.printf("%s: %d sends failed, %d of %d messages received in %.1f s%n",
+                    mode, completed[1], sink.messages.get() - base, messages, seconds);
+            }
             return (sink.messages.get() - base) * (double)message * 8 / seconds / 1e9;
         }
     }

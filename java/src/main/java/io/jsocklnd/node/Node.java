@@ -146,6 +146,9 @@ public final class Node implements AutoCloseable
      * Queue an LNet message to a peer. The payload memory must stay untouched until the completion for
      * {@code correlationId} has been polled: a payload of {@link NodeConfig#zcMinPayload()} or more sent on a
      * V2 or newer connection goes out zero-copy and completes only when the peer's ZC-ACK has arrived.
+     * The node knows the payload by address only: keep the buffer that owns it reachable until then (a direct
+     * buffer nobody references any more may be freed, and the send fails with {@code -EFAULT} or carries
+     * whatever that memory holds by then).
      *
      * @param dstNid         the peer's NID.
      * @param dstPid         the peer's PID.
