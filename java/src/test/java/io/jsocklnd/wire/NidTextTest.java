@@ -44,6 +44,10 @@ class NidTextTest
         assertEquals(Nid.LO, Nid.parse("0@lo"));
         assertEquals("0@lo", Nid.toString(Nid.LO));
         assertEquals(LOLND, Nid.lndType(Nid.LO));
+        // A loopback NID with a network number still prints, but that text does not parse back.
+        final long numberedLo = Nid.make(LOLND, 3602, 243529967);
+        assertEquals("243529967@lo3602", Nid.toString(numberedLo));
+        assertThrows(IllegalArgumentException.class, () -> Nid.parse("243529967@lo3602"));
         assertEquals("<?>", Nid.toString(Nid.ANY));
         assertEquals(Nid.ANY, Nid.parse("<?>"));
         assertEquals("<?>", LargeNid.ANY.toString());
