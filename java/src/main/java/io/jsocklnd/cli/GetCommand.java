@@ -22,8 +22,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import static io.jsocklnd.wire.WireConstants.LNET_PID_LUSTRE;
 
@@ -37,7 +35,7 @@ import static io.jsocklnd.wire.WireConstants.LNET_PID_LUSTRE;
     name = "get",
     mixinStandardHelpOptions = true,
     description = "GET --size bytes of the test pattern from a 'serve' node in 1 MiB chunks and check them.")
-public final class GetCommand implements Callable<Integer>
+public final class GetCommand extends WindowedTransfer implements Callable<Integer>
 {
     private static final int SLOT_BITS = 8;
 
@@ -65,20 +63,16 @@ public final class GetCommand implements Callable<Integer>
     @Mixin
     EngineOptions engine = new EngineOptions();
 
-    private long total;
     private ByteBuffer pattern;
     private ByteBuffer[] slots;
     private int[] freeSlots;
     private int freeCount;
-    private long inflight;
-    private long done;
-    private long bytesDone;
+    private FileChannel channel;
+    private long targetNid;
     private long good;
     private long bad;
     private long crcReceived;
     private long crcExpected;
-    private long lastProgressNs;
-    private String failure;
 
     @Override
     public Integer call() throws IOException
@@ -90,7 +84,7 @@ public final class GetCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(cl, "--window must be 1 to 64");
         }
-        final long targetNid = PutCommand.parseNid(cl, target);
+        targetNid = PutCommand.parseNid(cl, target);
         try
         {
             total = TestService.parseSize(size);
@@ -99,7 +93,6 @@ public final class GetCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(cl, ex.getMessage());
         }
-        final long chunks = (total + TestService.CHUNK - 1) / TestService.CHUNK;
         final var config = engine.toConfig(cl, nid);
         pattern = ByteBuffer.allocateDirect(TestService.PATTERN_LENGTH);
         TestService.fillPattern(new UnsafeBuffer(pattern), TestService.PATTERN_LENGTH);
@@ -115,69 +108,16 @@ public final class GetCommand implements Callable<Integer>
         }
 
         try (Lnet lnet = Lnet.start(config);
-            FileChannel channel = null == outFile ? null : FileChannel.open(outFile, StandardOpenOption.CREATE,
+            FileChannel fileChannel = null == outFile ? null : FileChannel.open(outFile, StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             ClientSupport.Progress progress = new ClientSupport.Progress("get", total))
         {
-            final long startNs = System.nanoTime();
-            lastProgressNs = startNs;
-            long next = 0;
-            while (done < chunks && null == failure)
+            channel = fileChannel;
+            final long elapsedNs = transfer(lnet, progress, window, timeoutSeconds, "received");
+            if (report(out, err, "get", targetNid, elapsedNs, lnet))
             {
-                while (freeCount > 0 && next < chunks)
-                {
-                    final int length = length(next);
-                    final int slot = freeSlots[--freeCount];
-                    final MemoryDescriptor md = new MemoryDescriptor().threshold(2)
-                        .userPtr((next << SLOT_BITS) | slot);
-                    if (null != channel)
-                    {
-                        final MappedByteBuffer region =
-                            md.fileRegion(channel, next * TestService.CHUNK, length, FileChannel.MapMode.READ_WRITE);
-                        slots[slot] = region;
-                    }
-                    else
-                    {
-                        md.memory(slots[slot].duplicate().position(0).limit(length));
-                    }
-                    final long handle = lnet.bind(md);
-                    final int rc = lnet.get(handle, targetNid, LNET_PID_LUSTRE, TestService.GET_PORTAL,
-                        TestService.PATTERN_MATCHBITS, TestService.patternOffset(next));
-                    if (rc == -Errno.EAGAIN)
-                    {
-                        lnet.unlink(handle);
-                        freeSlots[freeCount++] = slot;
-                        break;
-                    }
-                    if (rc != 0)
-                    {
-                        failure = "get failed: chunk=" + next + " rc=" + rc;
-                        break;
-                    }
-                    inflight++;
-                    next++;
-                }
-                if (lnet.poll(this::onEvent, 256) == 0)
-                {
-                    if (System.nanoTime() - lastProgressNs > TimeUnit.SECONDS.toNanos(timeoutSeconds))
-                    {
-                        failure = "timed out: " + done + " of " + chunks + " chunks received, none for " +
-                            timeoutSeconds + " s";
-                    }
-                    LockSupport.parkNanos(20_000);
-                }
-                progress.update(bytesDone);
-            }
-            final long elapsedNs = System.nanoTime() - startNs;
-            progress.close();
-            if (null != failure)
-            {
-                err.println("get: " + failure + " target=" + Nid.toString(targetNid));
-                err.flush();
                 return 1;
             }
-            ClientSupport.printThroughput(out, "get", total, elapsedNs);
-            ClientSupport.printZcCounters(out, lnet);
             final boolean ok = good == chunks && bad == 0 && bytesDone == total;
             out.printf("check: %s, %d of %d chunks match the served pattern, %d bad; crc32c received 0x%08x "
                     + "expected 0x%08x%s%n", ok ? "ok" : "FAILED", good, chunks, bad, crcReceived, crcExpected,
@@ -193,18 +133,54 @@ public final class GetCommand implements Callable<Integer>
         }
     }
 
-    private int length(final long chunk)
+    @Override
+    boolean issue(final Lnet lnet, final long chunk)
     {
-        return (int)Math.min(TestService.CHUNK, total - chunk * TestService.CHUNK);
+        final int length = length(chunk);
+        final int slot = freeSlots[--freeCount];
+        final MemoryDescriptor md = new MemoryDescriptor().threshold(2).userPtr((chunk << SLOT_BITS) | slot);
+        if (null != channel)
+        {
+            try
+            {
+                slots[slot] =
+                    md.fileRegion(channel, chunk * TestService.CHUNK, length, FileChannel.MapMode.READ_WRITE);
+            }
+            catch (final IOException ex)
+            {
+                freeSlots[freeCount++] = slot;
+                fail("cannot map " + outFile + ": chunk=" + chunk + " " + ex.getMessage());
+                return false;
+            }
+        }
+        else
+        {
+            md.memory(slots[slot].duplicate().position(0).limit(length));
+        }
+        final long handle = lnet.bind(md);
+        final int rc = lnet.get(handle, targetNid, LNET_PID_LUSTRE, TestService.GET_PORTAL,
+            TestService.PATTERN_MATCHBITS, TestService.patternOffset(chunk));
+        if (rc != 0)
+        {
+            lnet.unlink(handle);
+            freeSlots[freeCount++] = slot;
+            if (rc != -Errno.EAGAIN)
+            {
+                fail("get failed: chunk=" + chunk + " rc=" + rc);
+            }
+            return false;
+        }
+        return true;
     }
 
-    private void onEvent(final LnetEvent event)
+    @Override
+    void onEvent(final LnetEvent event)
     {
         final long chunk = event.userPtr() >>> SLOT_BITS;
         final int slot = (int)(event.userPtr() & ((1 << SLOT_BITS) - 1));
-        if (event.type() == LnetEventType.SEND && event.status() != 0 && null == failure)
+        if (event.type() == LnetEventType.SEND && event.status() != 0)
         {
-            failure = "send failed: chunk=" + chunk + " status=" + event.status();
+            fail("send failed: chunk=" + chunk + " status=" + event.status());
         }
         else if (event.type() == LnetEventType.REPLY)
         {
@@ -231,11 +207,8 @@ public final class GetCommand implements Callable<Integer>
         }
         if (event.unlinked())
         {
-            inflight--;
-            done++;
-            bytesDone += length(chunk);
             freeSlots[freeCount++] = slot;
-            lastProgressNs = System.nanoTime();
+            chunkDone(chunk);
         }
     }
 }

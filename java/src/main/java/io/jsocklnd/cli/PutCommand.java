@@ -23,8 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 
 import static io.jsocklnd.wire.WireConstants.LNET_PID_LUSTRE;
@@ -38,7 +36,7 @@ import static io.jsocklnd.wire.WireConstants.LNET_PID_LUSTRE;
     name = "put",
     mixinStandardHelpOptions = true,
     description = "PUT a file or --size bytes to a 'serve' node in 1 MiB chunks and check them on the server.")
-public final class PutCommand implements Callable<Integer>
+public final class PutCommand extends WindowedTransfer implements Callable<Integer>
 {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -64,13 +62,11 @@ public final class PutCommand implements Callable<Integer>
     @Mixin
     EngineOptions engine = new EngineOptions();
 
-    private long chunks;
-    private long total;
-    private long inflight;
-    private long done;
-    private long bytesDone;
-    private long lastProgressNs;
-    private String failure;
+    private ByteBuffer pattern;
+    private FileChannel channel;
+    private long targetNid;
+    private long session;
+    private final CRC32C all = new CRC32C();
 
     @Override
     public Integer call() throws IOException
@@ -86,7 +82,7 @@ public final class PutCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(cl, "--window must be 1 to " + TestService.SINK_SLOTS / 2);
         }
-        final long targetNid = parseNid(cl, target);
+        targetNid = parseNid(cl, target);
         try
         {
             total = null != file ? Files.size(file) : TestService.parseSize(size);
@@ -99,81 +95,25 @@ public final class PutCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(cl, "nothing to send: " + file);
         }
-        chunks = (total + TestService.CHUNK - 1) / TestService.CHUNK;
         final var config = engine.toConfig(cl, nid);
 
-        ByteBuffer pattern = null;
         if (null == file)
         {
             pattern = ByteBuffer.allocateDirect(TestService.PATTERN_LENGTH);
             TestService.fillPattern(new UnsafeBuffer(pattern), TestService.PATTERN_LENGTH);
         }
-        final long session = (ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) | 2;
-        final CRC32C all = new CRC32C();
+        session = (ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) | 2;
 
         try (Lnet lnet = Lnet.start(config);
-            FileChannel channel = null == file ? null : FileChannel.open(file, StandardOpenOption.READ);
+            FileChannel fileChannel = null == file ? null : FileChannel.open(file, StandardOpenOption.READ);
             ClientSupport.Progress progress = new ClientSupport.Progress("put", total))
         {
-            final long startNs = System.nanoTime();
-            lastProgressNs = startNs;
-            long next = 0;
-            while (done < chunks && null == failure)
+            channel = fileChannel;
+            final long elapsedNs = transfer(lnet, progress, window, timeoutSeconds, "acknowledged");
+            if (report(out, err, "put", targetNid, elapsedNs, lnet))
             {
-                while (inflight < window && next < chunks)
-                {
-                    final int length = length(next);
-                    final MemoryDescriptor md = new MemoryDescriptor().threshold(2).userPtr(next);
-                    final ByteBuffer source;
-                    if (null != channel)
-                    {
-                        source = md.fileRegion(channel, next * TestService.CHUNK, length, FileChannel.MapMode.READ_ONLY);
-                    }
-                    else
-                    {
-                        final int offset = TestService.patternOffset(next);
-                        source = pattern.duplicate().limit(offset + length).position(offset).slice();
-                        md.memory(source);
-                    }
-                    final long crc = TestService.crc32c(source, 0, length);
-                    final long handle = lnet.bind(md);
-                    final int rc = lnet.put(handle, true, targetNid, LNET_PID_LUSTRE, TestService.PUT_PORTAL, session,
-                        (int)((next % TestService.SINK_SLOTS) * TestService.CHUNK), crc);
-                    if (rc == -Errno.EAGAIN)
-                    {
-                        lnet.unlink(handle);
-                        break;
-                    }
-                    if (rc != 0)
-                    {
-                        failure = "put failed: chunk=" + next + " rc=" + rc;
-                        break;
-                    }
-                    all.update(source.duplicate().position(0).limit(length));
-                    inflight++;
-                    next++;
-                }
-                if (lnet.poll(this::onEvent, 256) == 0)
-                {
-                    if (System.nanoTime() - lastProgressNs > TimeUnit.SECONDS.toNanos(timeoutSeconds))
-                    {
-                        failure = "timed out: " + done + " of " + chunks + " chunks acknowledged, none for " +
-                            timeoutSeconds + " s";
-                    }
-                    LockSupport.parkNanos(20_000);
-                }
-                progress.update(bytesDone);
-            }
-            final long elapsedNs = System.nanoTime() - startNs;
-            progress.close();
-            if (null != failure)
-            {
-                err.println("put: " + failure + " target=" + Nid.toString(targetNid));
-                err.flush();
                 return 1;
             }
-            ClientSupport.printThroughput(out, "put", total, elapsedNs);
-            ClientSupport.printZcCounters(out, lnet);
             final ClientSupport.SessionReport report =
                 ClientSupport.awaitReport(lnet, targetNid, session, chunks, 10_000);
             final boolean ok = null != report && report.chunksGood() == chunks && report.chunksBad() == 0 &&
@@ -200,28 +140,63 @@ public final class PutCommand implements Callable<Integer>
         }
     }
 
-    private int length(final long chunk)
+    @Override
+    boolean issue(final Lnet lnet, final long chunk)
     {
-        return (int)Math.min(TestService.CHUNK, total - chunk * TestService.CHUNK);
+        final int length = length(chunk);
+        final MemoryDescriptor md = new MemoryDescriptor().threshold(2).userPtr(chunk);
+        final ByteBuffer source;
+        if (null != channel)
+        {
+            try
+            {
+                source = md.fileRegion(channel, chunk * TestService.CHUNK, length, FileChannel.MapMode.READ_ONLY);
+            }
+            catch (final IOException ex)
+            {
+                fail("cannot map " + file + ": chunk=" + chunk + " " + ex.getMessage());
+                return false;
+            }
+        }
+        else
+        {
+            final int offset = TestService.patternOffset(chunk);
+            source = pattern.duplicate().limit(offset + length).position(offset).slice();
+            md.memory(source);
+        }
+        final long crc = TestService.crc32c(source, 0, length);
+        final long handle = lnet.bind(md);
+        final int rc = lnet.put(handle, true, targetNid, LNET_PID_LUSTRE, TestService.PUT_PORTAL, session,
+            (int)((chunk % TestService.SINK_SLOTS) * TestService.CHUNK), crc);
+        if (rc == -Errno.EAGAIN)
+        {
+            lnet.unlink(handle);
+            return false;
+        }
+        if (rc != 0)
+        {
+            fail("put failed: chunk=" + chunk + " rc=" + rc);
+            return false;
+        }
+        all.update(source.duplicate().position(0).limit(length));
+        return true;
     }
 
-    private void onEvent(final LnetEvent event)
+    @Override
+    void onEvent(final LnetEvent event)
     {
         final long chunk = event.userPtr();
-        if (event.type() == LnetEventType.SEND && event.status() != 0 && null == failure)
+        if (event.type() == LnetEventType.SEND && event.status() != 0)
         {
-            failure = "send failed: chunk=" + chunk + " status=" + event.status();
+            fail("send failed: chunk=" + chunk + " status=" + event.status());
         }
-        else if (event.type() == LnetEventType.ACK && event.mlength() != length(chunk) && null == failure)
+        else if (event.type() == LnetEventType.ACK && event.mlength() != length(chunk))
         {
-            failure = "target accepted " + event.mlength() + " of " + length(chunk) + " bytes: chunk=" + chunk;
+            fail("target accepted " + event.mlength() + " of " + length(chunk) + " bytes: chunk=" + chunk);
         }
         if (event.unlinked())
         {
-            inflight--;
-            done++;
-            bytesDone += length(chunk);
-            lastProgressNs = System.nanoTime();
+            chunkDone(chunk);
         }
     }
 
