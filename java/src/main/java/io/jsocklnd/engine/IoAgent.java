@@ -551,9 +551,7 @@ public final class IoAgent implements Agent
         }
         catch (final ProtocolException ex)
         {
-            c.peer.protocolErrors.incrementOrdered();
-            protocolErrors.incrementOrdered();
-            closeConnectionAndSiblings(c, Errno.EPROTO, "protocol error: " + ex.getMessage());
+            protocolError(c, "protocol error: " + ex.getMessage());
         }
         catch (final ConnectionClosedException ex)
         {
@@ -564,6 +562,17 @@ public final class IoAgent implements Agent
             closeConnectionAndSiblings(c, ex.errno(), ex.getMessage());
         }
         return 1;
+    }
+
+    /**
+     * Bad input from the peer: count it on the peer and the agent, then close the connection and its siblings
+     * (their pending sends fail with {@code EPROTO}).
+     */
+    private void protocolError(final Connection c, final String reason)
+    {
+        c.peer.protocolErrors.incrementOrdered();
+        protocolErrors.incrementOrdered();
+        closeConnectionAndSiblings(c, Errno.EPROTO, reason);
     }
 
     RxDecision parse(final Connection c, final LnetHeaderFlyweight header)
@@ -600,7 +609,7 @@ public final class IoAgent implements Agent
         }
         catch (final ProtocolException ex)
         {
-            closeConnectionAndSiblings(c, Errno.EPROTO, "protocol error: " + ex.getMessage());
+            protocolError(c, "protocol error: " + ex.getMessage());
         }
         return true;
     }
@@ -614,9 +623,7 @@ public final class IoAgent implements Agent
         final int released = c.peer.zcRequests.onAck(noop, cookie0, cookie1, c.proto.keepaliveDefined(), releaseAcked);
         if (released == ZcRequestTable.UNKNOWN_COOKIE)
         {
-            c.peer.protocolErrors.incrementOrdered();
-            protocolErrors.incrementOrdered();
-            closeConnectionAndSiblings(c, Errno.EPROTO,
+            protocolError(c,
                 "unknown ZC-ACK cookie: carrier=" + (noop ? "NOOP" : "LNET") +
                 " cookie0=" + Long.toUnsignedString(cookie0) + " cookie1=" + Long.toUnsignedString(cookie1) +
                 " pending=" + c.peer.zcRequests.pendingCount());

@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An LNet node speaking socklnd over TCP: a conductor (acceptor, hellos, reconnects) and an IO agent
@@ -50,6 +51,7 @@ public final class Node implements AutoCloseable
     private final IoAgent ioAgent;
     private final CounterSet conductorCounters = new CounterSet();
     private final CounterSet ioCounters = new CounterSet();
+    private final AtomicLong agentErrors = new AtomicLong();
     private final AgentRunner[] runners;
     private final AgentInvoker invoker;
     private final ThreadLocal<UnsafeBuffer> scratch =
@@ -85,7 +87,11 @@ public final class Node implements AutoCloseable
         completionReader = (msgTypeId, buffer, index, length) ->
             completionTarget.onCompletion(buffer.getLong(index), buffer.getInt(index + 8));
 
-        final ErrorHandler errorHandler = throwable -> LOG.error("agent error", throwable);
+        final ErrorHandler errorHandler = throwable ->
+        {
+            agentErrors.incrementAndGet();
+            LOG.error("agent error", throwable);
+        };
         switch (config.threadingMode())
         {
             case DEDICATED:
@@ -276,7 +282,9 @@ public final class Node implements AutoCloseable
     }
 
     /**
-     * Every counter of the node (acceptor, peers, connections, sends), readable while it runs.
+     * Every counter of the node (acceptor, peers, connections, sends), readable while it runs. The counter
+     * {@code node agent_errors} counts exceptions that escaped an agent's work cycle (each is logged); a node
+     * that works as it should keeps it at zero.
      *
      * @return label to value.
      */
@@ -284,6 +292,7 @@ public final class Node implements AutoCloseable
     {
         final Map<String, Long> all = new LinkedHashMap<>(conductorCounters.snapshot());
         ioCounters.snapshot().forEach((k, v) -> all.merge(k, v, Long::sum));
+        all.put("node agent_errors", agentErrors.get());
         return all;
     }
 
