@@ -70,6 +70,17 @@ bench-e2e: jar $(CP_FILE)
 	java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
 	  -Dorg.slf4j.simpleLogger.logFile=$(BENCH_LOG) io.jsocklnd.demo.ThroughputBench $(BENCH_MIB) $(BENCH_MSG) 3
 
+# Soak: four nodes (current AUTO, current MSG_ZEROCOPY, legacy V2, legacy V1) exchange checked all-to-all traffic
+# in rounds for SOAK_SECONDS while nodes restart between rounds and die in the middle of rounds; every send must
+# complete exactly once and every send between live nodes arrive intact. SOAK_SEED reruns one; log in SOAK_LOG.
+SOAK_SECONDS ?= 600
+SOAK_SEED ?=
+SOAK_LOG ?= java/target/soak.log
+soak: jar $(CP_FILE)
+	$(MVN) $(MVN_FLAGS) -f java/pom.xml test-compile
+	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
+	  -Dorg.slf4j.simpleLogger.logFile=$(SOAK_LOG) io.jsocklnd.soak.Soak $(SOAK_SECONDS) $(SOAK_SEED)
+
 # Three nodes in one JVM on 127.0.0.11-13 (current, legacy V2, legacy V1): pings, then DEMO_MIB MiB of 1 MiB PUTs
 # from the current node to each legacy one (zero copy to V2, copied to V1), each checked by the receiver against
 # the CRC32C in hdr_data; prints connections, throughput, ZC-ACK statistics and RESULT (exit 0 intact, 1 failed).
