@@ -66,9 +66,11 @@ bench: native $(CP_FILE)
 BENCH_MIB ?= 2048
 BENCH_MSG ?= 1048576
 BENCH_LOG ?= java/target/bench-e2e.log
+# BENCH_OPTS: e.g. -Djsocklnd.bench.busySpin=true -Djsocklnd.bench.threading=DEDICATED
+BENCH_OPTS ?=
 bench-e2e: jar $(CP_FILE)
 	java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
-	  -Dorg.slf4j.simpleLogger.logFile=$(BENCH_LOG) io.jsocklnd.demo.ThroughputBench $(BENCH_MIB) $(BENCH_MSG) 3
+	  -Dorg.slf4j.simpleLogger.logFile=$(BENCH_LOG) $(BENCH_OPTS) io.jsocklnd.demo.ThroughputBench $(BENCH_MIB) $(BENCH_MSG) 3
 
 # Soak: four nodes (current AUTO, current MSG_ZEROCOPY, legacy V2, legacy V1) exchange checked all-to-all traffic
 # in rounds for SOAK_SECONDS while nodes restart between rounds and die in the middle of rounds; every send must

@@ -26,12 +26,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code writev}), and zero copy by splice and by MSG_ZEROCOPY, each completing on the receiver's ZC-ACK.
  * <p>
  * Arguments: {@code [MiB per run, default 2048] [message bytes, default 1 MiB] [rounds, default 3]}.
- * System property {@code jsocklnd.bench.threading}: SHARED (default, one thread per node) or DEDICATED.
+ * System properties: {@code jsocklnd.bench.threading}, INVOKER (default: the sending thread drives the sender
+ * node itself and the receiver node runs one thread, so each side has one thread, as raw TCP has), SHARED (one
+ * thread per node besides the sending thread) or DEDICATED;
+ * {@code jsocklnd.bench.busySpin}, true to busy-spin the agents instead of backing off.
  */
 public final class ThroughputBench
 {
     private static final NodeConfig.ThreadingMode THREADING =
-        NodeConfig.ThreadingMode.valueOf(System.getProperty("jsocklnd.bench.threading", "SHARED"));
+        NodeConfig.ThreadingMode.valueOf(System.getProperty("jsocklnd.bench.threading", "INVOKER"));
+    private static final boolean BUSY_SPIN = Boolean.getBoolean("jsocklnd.bench.busySpin");
 
     private static final NodeConfig.ZcMode[] MODES =
         {NodeConfig.ZcMode.COPY, NodeConfig.ZcMode.SPLICE, NodeConfig.ZcMode.MSG_ZEROCOPY};
@@ -52,9 +56,16 @@ public final class ThroughputBench
         final int message = args.length > 1 ? Integer.parseInt(args[1]) : WireConstants.LNET_MAX_PAYLOAD;
         final int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         final long messages = mib * (1 << 20) / message;
-        System.out.printf("throughput: %d messages of %d bytes per run, %d rounds, threading %s%n",
-            messages, message, rounds, THREADING);
+        System.out.printf("throughput: %d messages of %d bytes per run, %d rounds, threading %s%s%n",
+            messages, message, rounds, THREADING, BUSY_SPIN ? ", busy spin" : "");
 
+        // One unreported run of each kind first, so that no measured run pays for JIT compilation.
+        final long warmup = Math.min(messages, Math.max(1, (256L << 20) / message));
+        rawTcp(warmup, message);
+        for (final NodeConfig.ZcMode mode : MODES)
+        {
+            jsocklnd(warmup, message, mode);
+        }
         for (int round = 1; round <= rounds; round++)
         {
             final double raw = rawTcp(messages, message);
@@ -142,8 +153,12 @@ public final class ThroughputBench
         throws Exception
     {
         final Sink sink = new Sink(message);
-        final NodeConfig senderConfig = new NodeConfig().nid("127.0.0.14@tcp").threadingMode(THREADING).zcMode(mode);
-        final NodeConfig receiverConfig = new NodeConfig().nid("127.0.0.15@tcp").threadingMode(THREADING);
+        final NodeConfig senderConfig = new NodeConfig().nid("127.0.0.14@tcp").threadingMode(THREADING).busySpin(BUSY_SPIN)
+            .zcMode(mode);
+        final NodeConfig receiverConfig = new NodeConfig().nid("127.0.0.15@tcp")
+            .threadingMode(THREADING == NodeConfig.ThreadingMode.INVOKER ? NodeConfig.ThreadingMode.SHARED : THREADING)
+            .busySpin(BUSY_SPIN);
+        final boolean invoker = THREADING == NodeConfig.ThreadingMode.INVOKER;
         try (Node rx = Node.start(receiverConfig, sink);
             Node tx = Node.start(senderConfig, new Sink(message)))
         {
@@ -171,6 +186,10 @@ public final class ThroughputBench
             final long warmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (completed[0] < 1 && System.nanoTime() - warmDeadline < 0)
             {
+                if (invoker)
+                {
+                    tx.doWork();
+                }
                 tx.pollCompletions(onCompletion, 16);
             }
             completed[0] = 0;
@@ -182,6 +201,10 @@ public final class ThroughputBench
             long sent = 0;
             while (completed[0] < messages && System.nanoTime() - deadline < 0)
             {
+                if (invoker)
+                {
+                    tx.doWork();
+                }
                 tx.pollCompletions(onCompletion, window);
                 if (sent < messages && sent - completed[0] < window &&
                     tx.send(dst, WireConstants.LNET_PID_LUSTRE, header, 0, address, message, sent))
