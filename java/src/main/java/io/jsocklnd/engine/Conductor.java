@@ -189,6 +189,7 @@ public final class Conductor implements Agent
         for (final Handshake h : new ArrayList<>(handshakes.values()))
         {
             handshakes.remove(h.id);
+            endAccepting(h);
             releaseAdmission(h);
             LOG.info("{}: abandoned: node shutting down", h);
             closeQuietly(h);
@@ -350,6 +351,15 @@ public final class Conductor implements Agent
             if (ctype == SOCKLND_CONN_NONE)
             {
                 record.wanted = false;
+                continue;
+            }
+            if (record.accepting > 0)
+            {
+                // The peer is connecting to us right now: let that finish first and try again after the
+                // shortest backoff, as the kernel's connd does while it is accepting from the peer.
+                record.connectsDeferred.incrementOrdered();
+                record.retryIntervalNs = config.minReconnectNs();
+                record.nextAttemptNs = nowNs + record.retryIntervalNs;
                 continue;
             }
             startConnect(record, ctype);
@@ -910,6 +920,8 @@ public final class Conductor implements Agent
 
         final PeerRecord record = recordOf(peerNid);
         h.record = record;
+        h.accepting = true;
+        record.accepting++;
         // Connecting includes the moment between an attempt told to retry at once (older version, peer
         // restarted) and the next one, as the kernel's connd keeps the route connecting across such retries.
         final boolean connecting = record.activeInProgress > 0 || record.retryNow;
@@ -989,6 +1001,7 @@ public final class Conductor implements Agent
 
     private void onPassiveWritten(final Handshake h)
     {
+        endAccepting(h);
         if (!h.attachAfterWrite)
         {
             handshakes.remove(h.id);
@@ -1256,6 +1269,7 @@ public final class Conductor implements Agent
         {
             return;
         }
+        endAccepting(h);
         if (releaseAdmission(h))
         {
             LOG.warn("{}: failed after admission: {} rc={}", h, reason, -errno);
@@ -1265,6 +1279,15 @@ public final class Conductor implements Agent
             LOG.warn("{}: refused: {} rc={}", h, reason, -errno);
         }
         closeQuietly(h);
+    }
+
+    private static void endAccepting(final Handshake h)
+    {
+        if (h.accepting)
+        {
+            h.accepting = false;
+            h.record.accepting--;
+        }
     }
 
     /**

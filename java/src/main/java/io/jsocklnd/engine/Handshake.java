@@ -42,6 +42,8 @@ final class Handshake
     long writeAtNs;
     /** Passive side: what to do once the reply is written (attach, or just close after a rejection). */
     boolean attachAfterWrite;
+    /** A passive handshake past its hello, counted in its peer's {@code accepting} until it ends. */
+    boolean accepting;
     long peerNid;
     int peerPid;
     long peerIncarnation;

@@ -24,6 +24,11 @@ final class PeerRecord
     long learnedIncarnation;
     final int[] connections = new int[4];
     int activeInProgress;
+    /**
+     * Passive handshakes from this peer between its hello and our reply ({@code ksnp_accepting}): while any
+     * is in progress, active connects to the peer wait.
+     */
+    int accepting;
     /** An attempt failed with "retry at once" and the next has not started yet: still connecting. */
     boolean retryNow;
     boolean wanted;
@@ -42,6 +47,7 @@ final class PeerRecord
     final AtomicCounter connectFailures;
     final AtomicCounter versionFallbacks;
     final AtomicCounter versionResets;
+    final AtomicCounter connectsDeferred;
 
     PeerRecord(final long nid, final CounterSet counters)
     {
@@ -57,6 +63,7 @@ final class PeerRecord
         connectFailures = counters.allocate(label + " connect_failures");
         versionFallbacks = counters.allocate(label + " version_fallbacks");
         versionResets = counters.allocate(label + " version_resets");
+        connectsDeferred = counters.allocate(label + " connects_deferred_accepting");
     }
 
     int total()
