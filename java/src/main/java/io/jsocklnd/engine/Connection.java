@@ -12,6 +12,7 @@ import io.jsocklnd.nativeio.NativeIoException;
 import io.jsocklnd.nativeio.NativeSocket;
 import io.jsocklnd.node.RxDecision;
 import io.jsocklnd.proto.SocklndProtocol;
+import io.jsocklnd.wire.KsockChecksum;
 import io.jsocklnd.wire.KsockMsgFlyweight;
 import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.ProtocolException;
@@ -65,6 +66,11 @@ final class Connection
     /** ACKed MSG_ZEROCOPY sends whose pages the kernel has not released yet. */
     private final ArrayDeque<EngineTx> awaitingKernelRelease = new ArrayDeque<>();
     private ZeroCopyWriter zcWriter;
+    /** Checks received {@code ksm_csum} values where the protocol defines them (V2); null elsewhere. */
+    private final KsockChecksum rxCsum;
+    private final UnsafeBuffer rxCsumPayload = new UnsafeBuffer(new byte[0]);
+    private boolean rxCsumActive;
+    private int rxCsumExpected;
 
     private int writingCount;
     private long queuedBytes;
@@ -110,6 +116,7 @@ final class Connection
         this.label = counters.label();
         this.remote = remote;
         this.rxState = startState();
+        this.rxCsum = proto.verifiesChecksum() ? new KsockChecksum() : null;
         this.lastRxNs = nowNs;
         this.lastTxProgressNs = nowNs;
         this.lastKeepaliveNs = nowNs;
@@ -305,6 +312,7 @@ final class Connection
                     final boolean noop = ksm.isNoop();
                     final long cookie0 = ksm.zcCookie0();
                     final long cookie1 = ksm.zcCookie1();
+                    startChecksum(noop);
                     rxStart += KsockMsgFlyweight.LENGTH;
                     if (cookie1 != 0)
                     {
@@ -336,6 +344,10 @@ final class Connection
                         rxMessageStartNs = nowNs;
                     }
                     lnetHeader.wrap(rxBuffer, rxStart, LnetHeaderFlyweight.LENGTH);
+                    if (rxCsumActive)
+                    {
+                        rxCsum.update(rxBuffer, rxStart, LnetHeaderFlyweight.LENGTH);
+                    }
                     rxPayloadLength = lnetHeader.payloadLength();
                     rxState = RX_PARSE;
                     rxHandlerPending = true;
@@ -422,8 +434,58 @@ final class Connection
         return processRx(nowNs);
     }
 
+    /**
+     * Begins checking a V2 message that carries a checksum: the ksock header with {@code ksm_csum} as 0 (a NOOP
+     * is checked at once). The header is still at {@code rxStart}.
+     */
+    private void startChecksum(final boolean noop)
+    {
+        rxCsumActive = false;
+        if (null == rxCsum || ksm.csum() == 0)
+        {
+            return;
+        }
+        rxCsum.reset()
+            .update(rxBuffer, rxStart, KsockMsgFlyweight.KSM_CSUM_OFFSET)
+            .updateZeros(KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET - KsockMsgFlyweight.KSM_CSUM_OFFSET)
+            .update(rxBuffer, rxStart + KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET,
+                KsockMsgFlyweight.LENGTH - KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET);
+        rxCsumExpected = ksm.csum();
+        rxCsumActive = true;
+        if (noop)
+        {
+            checkChecksum("NOOP");
+        }
+    }
+
+    private void checkChecksum(final String what)
+    {
+        rxCsumActive = false;
+        final int computed = rxCsum.value();
+        if (computed != rxCsumExpected)
+        {
+            peer.checksumErrors.incrementOrdered();
+            throw ProtocolException.hex("bad ksock msg", "ksm_csum", rxCsumExpected & 0xFFFF_FFFFL,
+                what + " checksum mismatch, computed=0x" + Integer.toHexString(computed));
+        }
+    }
+
     private void payloadComplete()
     {
+        if (rxCsumActive)
+        {
+            // Checked only when the whole payload was received, not truncated or dropped, as the kernel does.
+            if (rxMlength == rxPayloadLength)
+            {
+                if (rxMlength > 0)
+                {
+                    rxCsumPayload.wrap(rxTargetAddress, rxMlength);
+                    rxCsum.update(rxCsumPayload, 0, rxMlength);
+                }
+                checkChecksum("LNET");
+            }
+            rxCsumActive = false;
+        }
         counters.msgsIn.incrementOrdered();
         peer.msgsIn.incrementOrdered();
         rxHandlerPending = false;

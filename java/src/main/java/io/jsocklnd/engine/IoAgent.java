@@ -602,9 +602,9 @@ public final class IoAgent implements Agent
         {
             return false;
         }
-        c.resume(address, capacity);
         try
         {
+            c.resume(address, capacity);
             c.processBuffered(nowNs);
         }
         catch (final ProtocolException ex)

@@ -31,6 +31,8 @@ final class Peer
     final AtomicCounter connectionsClosed;
     final AtomicCounter timeouts;
     final AtomicCounter protocolErrors;
+    /** Received V2 messages whose {@code ksm_csum} did not match (each also a protocol error). */
+    final AtomicCounter checksumErrors;
     final AtomicCounter sendsFailed;
     final AtomicCounter zcRequestsSent;
     final AtomicCounter zcAcksReceived;
@@ -53,6 +55,7 @@ final class Peer
         connectionsClosed = counters.allocate(label + " conns_closed");
         timeouts = counters.allocate(label + " timeouts");
         protocolErrors = counters.allocate(label + " protocol_errors");
+        checksumErrors = counters.allocate(label + " checksum_errors");
         sendsFailed = counters.allocate(label + " sends_failed");
         zcRequestsSent = counters.allocate(label + " zc_requests_sent");
         zcAcksReceived = counters.allocate(label + " zc_acks_received");

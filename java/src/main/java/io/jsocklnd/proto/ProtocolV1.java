@@ -48,6 +48,11 @@ public final class ProtocolV1 extends SocklndProtocol
         return false;
     }
 
+    public boolean verifiesChecksum()
+    {
+        return false;
+    }
+
     public int packFraming(final Tx tx, final MutableDirectBuffer buffer, final int offset, final ByteOrder order)
     {
         if (tx.type() != Tx.TYPE_LNET)

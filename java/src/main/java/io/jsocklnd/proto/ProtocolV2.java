@@ -48,6 +48,11 @@ public class ProtocolV2 extends SocklndProtocol
         return false;
     }
 
+    public boolean verifiesChecksum()
+    {
+        return true;
+    }
+
     public int packFraming(final Tx tx, final MutableDirectBuffer buffer, final int offset, final ByteOrder order)
     {
         return KsockMsgFlyweight.encode(

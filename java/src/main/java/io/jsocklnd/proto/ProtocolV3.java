@@ -38,6 +38,11 @@ public final class ProtocolV3 extends ProtocolV2
         return true;
     }
 
+    public boolean verifiesChecksum()
+    {
+        return false;
+    }
+
     public boolean queueAck(final TxQueue queue, final int ctype, final Tx ackNoop)
     {
         if (ctype != SOCKLND_CONN_ACK)

@@ -80,6 +80,15 @@ public abstract class SocklndProtocol
     public abstract boolean keepaliveDefined();
 
     /**
+     * Whether a received message whose {@code ksm_csum} is not 0 is checked against the checksum of the whole
+     * message: ksock header with {@code ksm_csum} taken as 0, LNet header, payload (V2 with {@code enable_csum}).
+     * V3 and later kernels never put a checksum on the wire, and V1 has no ksock header.
+     *
+     * @return true if received checksums are verified.
+     */
+    public abstract boolean verifiesChecksum();
+
+    /**
      * Write the ksock header of a send (nothing for V1) in the connection's byte order.
      *
      * @param tx     the send, its cookies final.

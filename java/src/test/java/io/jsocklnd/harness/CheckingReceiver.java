@@ -127,7 +127,8 @@ public final class CheckingReceiver implements MessageHandler
     }
 
     /**
-     * Check what arrived against a plan; messages of other plans (other sequences) are only counted.
+     * Check what arrived against a plan; messages of other plans (other sequences), and warm-ups from other
+     * senders, are only counted.
      *
      * @param base        the plan's first sequence.
      * @param planCount   messages the plan holds (sequences base..base+planCount-1).
@@ -146,6 +147,11 @@ public final class CheckingReceiver implements MessageHandler
         for (int i = 0; i < n; i++)
         {
             final long sequence = sequences[i];
+            if ((sequence & Traffic.WARMUP_FLAG) != 0 && srcNids[i] != expectedSrc)
+            {
+                r.others++;
+                continue;
+            }
             if ((sequence & Traffic.WARMUP_FLAG) != 0)
             {
                 r.warmups++;

@@ -1,11 +1,13 @@
 package io.jsocklnd.node;
 
 import io.jsocklnd.harness.Await;
+import io.jsocklnd.harness.CheckingReceiver;
 import io.jsocklnd.harness.Exchange;
 import io.jsocklnd.harness.RawPeer;
 import io.jsocklnd.harness.Traffic;
 import io.jsocklnd.harness.TrafficEndpoint;
 import io.jsocklnd.wire.HelloFlyweight;
+import io.jsocklnd.wire.KsockChecksum;
 import io.jsocklnd.wire.KsockMsgFlyweight;
 import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.Nid;
@@ -52,6 +54,7 @@ class WireGarbageTest
 
     private final KsockMsgFlyweight ksock = new KsockMsgFlyweight();
     private final LnetHeaderFlyweight lnet = new LnetHeaderFlyweight();
+    private final KsockChecksum checksum = new KsockChecksum();
 
     @Test
     void shouldCloseEachDamagedConnectionAloneAndCountExactlyTheProtocolErrors() throws Exception
@@ -105,7 +108,8 @@ class WireGarbageTest
                     final long sequence = GARBAGE_BASE + round;
                     assertTrue(Await.until(() -> node.receiver().report(sequence, 1, peerNid, 1024).received == 1, 3_000),
                         () -> "whole PUT not delivered: " + context);
-                    assertTrue(node.receiver().report(sequence, 1, peerNid, 1024).perfect(), context);
+                    final CheckingReceiver.Report report = node.receiver().report(sequence, 1, peerNid, 1024);
+                    assertTrue(report.perfect(), () -> report + " " + context);
                 }
             }
             System.out.println("WireGarbageTest rounds by mutation " + Arrays.toString(byMutation) +
@@ -180,14 +184,18 @@ class WireGarbageTest
 
     /**
      * Walks the bytes message by message with the wire decoders, as the node's receive path should: true when a
-     * complete ksock or LNet header fails to decode, or a ksock header ACKs a cookie (nothing was sent to this
+     * complete ksock or LNet header fails to decode, a ksock header ACKs a cookie (nothing was sent to this
      * peer, so no cookie is pending; on V3 the keepalive form, [1] = 1 with [0] 0 or 1 on a NOOP, is not an
-     * ACK). Bytes that end inside a message are no protocol error: the peer just closed early.
+     * ACK), or a V2 message that carries a checksum is all in and does not match it. Bytes that end inside a
+     * message are no protocol error: the peer just closed early.
      */
     private boolean predictsProtocolError(final byte[] bytes, final int version, final ByteOrder order)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
         int at = 0;
+        boolean checksummed = false;
+        int expectedChecksum = 0;
+        int checksumStart = 0;
         while (true)
         {
             if (version >= 2)
@@ -204,6 +212,16 @@ class WireGarbageTest
                 {
                     return true;
                 }
+                final int messageStart = at;
+                // A V2 checksum (not 0) is checked: a NOOP's at once, an LNET message's once all of it is in.
+                checksummed = version == 2 && ksock.csum() != 0;
+                if (checksummed && ksock.isNoop() &&
+                    checksum.computeV2(buffer, messageStart, KsockMsgFlyweight.LENGTH) != ksock.csum())
+                {
+                    return true;
+                }
+                expectedChecksum = ksock.csum();
+                checksumStart = messageStart;
                 at += KsockMsgFlyweight.LENGTH;
                 final long ack = ksock.zcCookie1();
                 if (ack != 0)
@@ -233,7 +251,15 @@ class WireGarbageTest
                 return true;
             }
             at += LnetHeaderFlyweight.LENGTH + lnet.payloadLength();
-            if (at >= bytes.length)
+            if (at > bytes.length)
+            {
+                return false;
+            }
+            if (checksummed && checksum.computeV2(buffer, checksumStart, at - checksumStart) != expectedChecksum)
+            {
+                return true;
+            }
+            if (at == bytes.length)
             {
                 return false;
             }
