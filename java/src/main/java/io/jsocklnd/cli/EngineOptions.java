@@ -43,6 +43,9 @@ public final class EngineOptions
     @Option(names = "--nagle", description = "Keep Nagle's algorithm on (nagle; off by default).")
     boolean nagle;
 
+    @Option(names = "--enable-csum", description = "Put a checksum in ksm_csum of sends on V2 connections (enable_csum; off by default).")
+    boolean enableCsum;
+
     @Option(names = "--tx-buffer-size", description = "SO_SNDBUF bytes, 0 = system default (tx_buffer_size).")
     Integer txBufferSize;
 
@@ -124,6 +127,7 @@ public final class EngineOptions
             throw new CommandLine.ParameterException(commandLine, ex.getMessage());
         }
         config.nagle(nagle);
+        config.enableCsum(enableCsum);
         config.bufferSizes(null == txBufferSize ? 0 : txBufferSize, null == rxBufferSize ? 0 : rxBufferSize);
         config.busySpin(busySpin);
         config.reconnect(200, 10_000, TimeUnit.MILLISECONDS);

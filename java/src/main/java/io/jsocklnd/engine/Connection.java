@@ -70,6 +70,9 @@ final class Connection
     private final KsockChecksum rxCsum;
     private final UnsafeBuffer rxCsumPayload = new UnsafeBuffer(new byte[0]);
     private boolean rxCsumActive;
+    /** Fills in {@code ksm_csum} of sends when {@code enable_csum} is set on a V2 connection; null elsewhere. */
+    private final KsockChecksum txCsum;
+    private final UnsafeBuffer txCsumPayload = new UnsafeBuffer(new byte[0]);
     private int rxCsumExpected;
 
     private int writingCount;
@@ -116,7 +119,8 @@ final class Connection
         this.label = counters.label();
         this.remote = remote;
         this.rxState = startState();
-        this.rxCsum = proto.verifiesChecksum() ? new KsockChecksum() : null;
+        this.rxCsum = proto.carriesChecksum() ? new KsockChecksum() : null;
+        this.txCsum = proto.carriesChecksum() && agent.config().enableCsum() ? new KsockChecksum() : null;
         this.lastRxNs = nowNs;
         this.lastTxProgressNs = nowNs;
         this.lastKeepaliveNs = nowNs;
@@ -686,6 +690,21 @@ final class Connection
         proto.packFraming(tx, tx.header, tx.wireStart, ByteOrder.LITTLE_ENDIAN);
         tx.headerLength = framing + (tx.type() == Tx.TYPE_LNET ? LnetHeaderFlyweight.LENGTH : 0);
         tx.sent = 0;
+        if (null != txCsum && tx.payloadPath != EngineTx.PAYLOAD_SENDFILE)
+        {
+            // Now that the cookies are final (a piggybacked ACK is written), as the kernel does before the first byte.
+            txCsum.reset()
+                .update(tx.header, tx.wireStart, KsockMsgFlyweight.KSM_CSUM_OFFSET)
+                .updateZeros(KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET - KsockMsgFlyweight.KSM_CSUM_OFFSET)
+                .update(tx.header, tx.wireStart + KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET,
+                    tx.headerLength - KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET);
+            if (tx.payloadLength > 0)
+            {
+                txCsumPayload.wrap(tx.payloadAddress, tx.payloadLength);
+                txCsum.update(txCsumPayload, 0, tx.payloadLength);
+            }
+            tx.header.putInt(tx.wireStart + KsockMsgFlyweight.KSM_CSUM_OFFSET, txCsum.value(), ByteOrder.LITTLE_ENDIAN);
+        }
     }
 
     private int buildIov()

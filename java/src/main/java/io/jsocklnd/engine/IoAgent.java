@@ -564,6 +564,11 @@ public final class IoAgent implements Agent
         return 1;
     }
 
+    NodeConfig config()
+    {
+        return config;
+    }
+
     /**
      * Bad input from the peer: count it on the peer and the agent, then close the connection and its siblings
      * (their pending sends fail with {@code EPROTO}).

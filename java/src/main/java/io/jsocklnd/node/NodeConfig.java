@@ -83,6 +83,7 @@ public final class NodeConfig
     private int txBufferSize;
     private int rxBufferSize;
     private boolean nagle;
+    private boolean enableCsum;
     private ThreadingMode threadingMode = ThreadingMode.DEDICATED;
     private boolean busySpin;
     private int sendRingCapacity = 1 << 20;
@@ -450,6 +451,26 @@ public final class NodeConfig
     public int rxBufferSize()
     {
         return rxBufferSize;
+    }
+
+    /**
+     * @param enableCsum whether sends on V2 connections carry a checksum in {@code ksm_csum} ({@code enable_csum},
+     *                   off by default; file-region payloads go without one). Received V2 checksums are checked
+     *                   whatever this says.
+     * @return this.
+     */
+    public NodeConfig enableCsum(final boolean enableCsum)
+    {
+        this.enableCsum = enableCsum;
+        return this;
+    }
+
+    /**
+     * @return enable_csum.
+     */
+    public boolean enableCsum()
+    {
+        return enableCsum;
     }
 
     /**

@@ -48,7 +48,7 @@ public final class ProtocolV1 extends SocklndProtocol
         return false;
     }
 
-    public boolean verifiesChecksum()
+    public boolean carriesChecksum()
     {
         return false;
     }

@@ -48,7 +48,7 @@ public class ProtocolV2 extends SocklndProtocol
         return false;
     }
 
-    public boolean verifiesChecksum()
+    public boolean carriesChecksum()
     {
         return true;
     }

@@ -38,7 +38,7 @@ public final class ProtocolV3 extends ProtocolV2
         return true;
     }
 
-    public boolean verifiesChecksum()
+    public boolean carriesChecksum()
     {
         return false;
     }

@@ -80,13 +80,14 @@ public abstract class SocklndProtocol
     public abstract boolean keepaliveDefined();
 
     /**
-     * Whether a received message whose {@code ksm_csum} is not 0 is checked against the checksum of the whole
-     * message: ksock header with {@code ksm_csum} taken as 0, LNet header, payload (V2 with {@code enable_csum}).
-     * V3 and later kernels never put a checksum on the wire, and V1 has no ksock header.
+     * Whether {@code ksm_csum} covers the whole message on this protocol: ksock header with {@code ksm_csum}
+     * taken as 0, LNet header, payload (V2). Such a protocol checks a received non-zero checksum, and fills it
+     * in on sends when {@code enable_csum} is set. V3 and later kernels never put a checksum on the wire, and V1
+     * has no ksock header.
      *
-     * @return true if received checksums are verified.
+     * @return true on V2.
      */
-    public abstract boolean verifiesChecksum();
+    public abstract boolean carriesChecksum();
 
     /**
      * Write the ksock header of a send (nothing for V1) in the connection's byte order.

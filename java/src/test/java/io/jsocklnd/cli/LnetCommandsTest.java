@@ -252,7 +252,7 @@ class LnetCommandsTest
     void shouldRunWithTunablesAndTheV2Protocol()
     {
         final Run run = run(new PutCommand(), "--nid", client(), "--proto", "v2", "--conns-per-peer", "2",
-            "--min-bulk", "2048", "--sock-timeout", "20", "--keepalive", "10", "--nagle", "--tx-buffer-size",
+            "--min-bulk", "2048", "--sock-timeout", "20", "--keepalive", "10", "--nagle", "--enable-csum", "--tx-buffer-size",
             "1048576", "--rx-buffer-size", "1048576", "--zc", "copy", SERVER, "--size", "2m");
 
         assertEquals(0, run.exit(), run.err());

@@ -1,8 +1,11 @@
 package io.jsocklnd.node;
 
 import io.jsocklnd.harness.Await;
+import io.jsocklnd.harness.Exchange;
+import io.jsocklnd.harness.Traffic;
 import io.jsocklnd.harness.RawPeer;
 import io.jsocklnd.harness.TrafficEndpoint;
+import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.wire.HelloFlyweight;
 import io.jsocklnd.wire.KsockChecksum;
 import io.jsocklnd.wire.KsockMsgFlyweight;
@@ -10,25 +13,29 @@ import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_NOOP;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code ksm_csum} from a V2 peer (a kernel with {@code enable_csum=1}): a message whose checksum matches is
  * delivered, in either byte order; a NOOP or LNET message whose checksum does not match is a protocol error
  * that closes the connection, and the damaged payload never reaches the layer above. V3 connections do not
- * check (V3 kernels never send a checksum).
+ * check (V3 kernels never send a checksum). With {@code enable_csum}, V2 sends carry the checksum, whatever the
+ * payload path.
  */
 @Timeout(30)
 class ChecksumTest
@@ -104,6 +111,63 @@ class ChecksumTest
             assertTrue(node.receiver().report(1, 1, peerNid, 1024).perfect());
             assertEquals(0L, node.node().counters().get("peer " + peerIp + "@tcp checksum_errors"));
             assertFalse(raw.drain(100).closed());
+        }
+    }
+
+    @Test
+    void shouldPutTheV2ChecksumOnEverySendWhenEnabled() throws Exception
+    {
+        final String peerIp = "127.0.45.6";
+        final long peerNid = Nid.parse(peerIp + "@tcp");
+        try (TrafficEndpoint node = TrafficEndpoint.start(TestNodes.config(NODE_IP + "@tcp").enableCsum(true), 16);
+            RawPeer raw = RawPeer.connect(peerIp, 1000, NODE_IP, WireConstants.LNET_ACCEPT_PORT))
+        {
+            raw.handshake(ByteOrder.LITTLE_ENDIAN, 2, peerNid, NODE_NID, 9, SOCKLND_CONN_CONTROL);
+            final int[] sizes = {0, 100, 1000};
+            final UnsafeBuffer header = DirectMemory.allocate(LnetHeaderFlyweight.LENGTH);
+            final UnsafeBuffer payload = DirectMemory.allocate(1000);
+            for (int i = 0; i < 1000; i++)
+            {
+                payload.putByte(i, (byte)(i * 7));
+            }
+            for (int i = 0; i < sizes.length; i++)
+            {
+                Traffic.putHeader(header, NODE_NID, peerNid, i, sizes[i], Traffic.crcOf(payload, 0, sizes[i]));
+                assertTrue(node.node().send(peerNid, WireConstants.LNET_PID_LUSTRE, header, 0,
+                    DirectMemory.address(payload, 0), sizes[i], i));
+            }
+            for (final int size : sizes)
+            {
+                final byte[] message = raw.read(KsockMsgFlyweight.LENGTH + LnetHeaderFlyweight.LENGTH + size, 5_000);
+                final UnsafeBuffer buffer = new UnsafeBuffer(message);
+                final int csum = buffer.getInt(KsockMsgFlyweight.KSM_CSUM_OFFSET, ByteOrder.LITTLE_ENDIAN);
+                assertTrue(csum != 0, "ksm_csum set");
+                assertEquals(new KsockChecksum().computeV2(buffer, 0, message.length), csum, "size " + size);
+            }
+        }
+    }
+
+    @Test
+    void shouldExchangeChecksummedTrafficBetweenTwoV2NodesOnEveryPayloadPath() throws Exception
+    {
+        final String a = "127.0.45.7@tcp";
+        final String b = "127.0.45.8@tcp";
+        try (TrafficEndpoint left = TrafficEndpoint.start(
+                TestNodes.config(a).protocolVersion(2).enableCsum(true).zcMode(NodeConfig.ZcMode.SPLICE), 1024);
+            TrafficEndpoint right = TrafficEndpoint.start(
+                TestNodes.config(b).protocolVersion(2).enableCsum(true).zcMode(NodeConfig.ZcMode.MSG_ZEROCOPY), 1024))
+        {
+            assertNull(left.warmUp(right.nid(), 10_000));
+            assertNull(Exchange.both(left, right, Traffic.plan(45, 300), Traffic.plan(46, 300), 30_000, false));
+            for (final TrafficEndpoint end : new TrafficEndpoint[] {left, right})
+            {
+                final Map<String, Long> counters = end.node().counters();
+                final String other = end == left ? b : a;
+                assertEquals(0L, counters.get("peer " + other + " checksum_errors"));
+                assertEquals(0L, counters.get("peer " + other + " protocol_errors"));
+                assertTrue(counters.get("peer " + other + " zc_requests_sent") > 0, "zero-copy sends were checksummed too");
+            }
+            assertEquals(List.of("BULK_IN V2", "BULK_OUT V2", "CONTROL V2"), left.connectionTypes(right.nid()));
         }
     }
 

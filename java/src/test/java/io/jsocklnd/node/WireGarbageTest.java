@@ -48,7 +48,11 @@ class WireGarbageTest
     private static final long NODE_NID = Nid.parse(NODE_IP + "@tcp");
     private static final long OTHER_NID = Nid.parse(OTHER_IP + "@tcp");
     private static final int ROUNDS = 120;
-    private static final long GARBAGE_BASE = 0x1000;
+    /**
+     * Round r sends sequence (r + 1) in each of the seven low bytes: two rounds differ in seven bytes, so no
+     * damage of at most four bytes turns one round's sequence into another's (nor into the exchange's range).
+     */
+    private static final long SEQUENCE_STEP = 0x0001_0101_0101_0101L;
     private static final long EXCHANGE_BASE = 0x2525_0000_0000_0000L;
     private static final int WHOLE = 0;
 
@@ -83,9 +87,10 @@ class WireGarbageTest
                 byMutation[mutation]++;
                 final byte[] payload = new byte[random.nextInt(4096)];
                 random.nextBytes(payload);
+                final long sequence = SEQUENCE_STEP * (round + 1);
                 final byte[] bytes = damage(random, mutation, version,
-                    version == 1 ? RawPeer.putV1(peerNid, NODE_NID, GARBAGE_BASE + round, payload)
-                        : RawPeer.put(order, 0, peerNid, NODE_NID, GARBAGE_BASE + round, payload));
+                    version == 1 ? RawPeer.putV1(peerNid, NODE_NID, sequence, payload)
+                        : RawPeer.put(order, 0, peerNid, NODE_NID, sequence, payload));
                 final boolean error = predictsProtocolError(bytes, version, order);
                 final String context = "seed=" + seed + " round=" + round + " v" + version + " " + order +
                     " mutation=" + mutation + " bytes=" + hex(bytes);
@@ -105,9 +110,9 @@ class WireGarbageTest
                 expectedErrors += error ? 1 : 0;
                 if (mutation == WHOLE)
                 {
-                    final long sequence = GARBAGE_BASE + round;
                     assertTrue(Await.until(() -> node.receiver().report(sequence, 1, peerNid, 1024).received == 1, 3_000),
-                        () -> "whole PUT not delivered: " + context);
+                        () -> "whole PUT not delivered: " + node.receiver().report(sequence, 1, peerNid, 1024) + " " +
+                            node.node().counters().get(peerLabel + " msgs_in") + " msgs in; " + context);
                     final CheckingReceiver.Report report = node.receiver().report(sequence, 1, peerNid, 1024);
                     assertTrue(report.perfect(), () -> report + " " + context);
                 }
