@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
@@ -81,11 +82,9 @@ class ChecksumTest
     void shouldCloseOnAV2NoopWhoseChecksumDoesNotMatch() throws Exception
     {
         final String peerIp = "127.0.45.4";
-        final long peerNid = Nid.parse(peerIp + "@tcp");
         try (TrafficEndpoint node = TrafficEndpoint.start(TestNodes.config(NODE_IP + "@tcp"), 16);
-            RawPeer raw = RawPeer.connect(peerIp, 1000, NODE_IP, WireConstants.LNET_ACCEPT_PORT))
+            RawPeer raw = handshaken(peerIp, 2))
         {
-            raw.handshake(ByteOrder.LITTLE_ENDIAN, 2, peerNid, NODE_NID, 9, SOCKLND_CONN_CONTROL);
             final byte[] noop = withChecksum(RawPeer.ksockHeader(ByteOrder.LITTLE_ENDIAN, KSOCK_MSG_NOOP, 0, 0),
                 ByteOrder.LITTLE_ENDIAN);
             noop[KsockMsgFlyweight.KSM_CSUM_OFFSET] ^= 0x40;
@@ -101,9 +100,8 @@ class ChecksumTest
         final String peerIp = "127.0.45.5";
         final long peerNid = Nid.parse(peerIp + "@tcp");
         try (TrafficEndpoint node = TrafficEndpoint.start(TestNodes.config(NODE_IP + "@tcp"), 16);
-            RawPeer raw = RawPeer.connect(peerIp, 1000, NODE_IP, WireConstants.LNET_ACCEPT_PORT))
+            RawPeer raw = handshaken(peerIp, 3))
         {
-            raw.handshake(ByteOrder.LITTLE_ENDIAN, 3, peerNid, NODE_NID, 9, SOCKLND_CONN_CONTROL);
             final byte[] put = RawPeer.put(ByteOrder.LITTLE_ENDIAN, 0, peerNid, NODE_NID, 1, payload(new SplittableRandom(5), 500));
             new UnsafeBuffer(put).putInt(KsockMsgFlyweight.KSM_CSUM_OFFSET, 0x12345678, ByteOrder.LITTLE_ENDIAN);
             raw.write(put);
@@ -120,9 +118,8 @@ class ChecksumTest
         final String peerIp = "127.0.45.6";
         final long peerNid = Nid.parse(peerIp + "@tcp");
         try (TrafficEndpoint node = TrafficEndpoint.start(TestNodes.config(NODE_IP + "@tcp").enableCsum(true), 16);
-            RawPeer raw = RawPeer.connect(peerIp, 1000, NODE_IP, WireConstants.LNET_ACCEPT_PORT))
+            RawPeer raw = handshaken(peerIp, 2))
         {
-            raw.handshake(ByteOrder.LITTLE_ENDIAN, 2, peerNid, NODE_NID, 9, SOCKLND_CONN_CONTROL);
             final int[] sizes = {0, 100, 1000};
             final UnsafeBuffer header = DirectMemory.allocate(LnetHeaderFlyweight.LENGTH);
             final UnsafeBuffer payload = DirectMemory.allocate(1000);
@@ -168,6 +165,24 @@ class ChecksumTest
                 assertTrue(counters.get("peer " + other + " zc_requests_sent") > 0, "zero-copy sends were checksummed too");
             }
             assertEquals(List.of("BULK_IN V2", "BULK_OUT V2", "CONTROL V2"), left.connectionTypes(right.nid()));
+        }
+    }
+
+    /** A little-endian peer at {@code peerIp} with a CONTROL connection of the given version to the node. */
+    private static RawPeer handshaken(final String peerIp, final int version) throws IOException
+    {
+        final RawPeer raw = RawPeer.connect(peerIp, 1000, NODE_IP, WireConstants.LNET_ACCEPT_PORT);
+        try
+        {
+            final HelloFlyweight reply = RawPeer.decodeHello(raw.handshake(
+                ByteOrder.LITTLE_ENDIAN, version, Nid.parse(peerIp + "@tcp"), NODE_NID, 9, SOCKLND_CONN_CONTROL));
+            assertEquals(version, reply.version());
+            return raw;
+        }
+        catch (final IOException | RuntimeException | Error ex)
+        {
+            raw.close();
+            throw ex;
         }
     }
 
