@@ -70,10 +70,10 @@ final class Connection
     private final KsockChecksum rxCsum;
     private final UnsafeBuffer rxCsumPayload = new UnsafeBuffer(new byte[0]);
     private boolean rxCsumActive;
+    private int rxCsumExpected;
     /** Fills in {@code ksm_csum} of sends when {@code enable_csum} is set on a V2 connection; null elsewhere. */
     private final KsockChecksum txCsum;
     private final UnsafeBuffer txCsumPayload = new UnsafeBuffer(new byte[0]);
-    private int rxCsumExpected;
 
     private int writingCount;
     private long queuedBytes;
@@ -449,11 +449,7 @@ final class Connection
         {
             return;
         }
-        rxCsum.reset()
-            .update(rxBuffer, rxStart, KsockMsgFlyweight.KSM_CSUM_OFFSET)
-            .updateZeros(KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET - KsockMsgFlyweight.KSM_CSUM_OFFSET)
-            .update(rxBuffer, rxStart + KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET,
-                KsockMsgFlyweight.LENGTH - KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET);
+        rxCsum.startV2(rxBuffer, rxStart, KsockMsgFlyweight.LENGTH);
         rxCsumExpected = ksm.csum();
         rxCsumActive = true;
         if (noop)
@@ -693,11 +689,7 @@ final class Connection
         if (null != txCsum && tx.payloadPath != EngineTx.PAYLOAD_SENDFILE)
         {
             // Now that the cookies are final (a piggybacked ACK is written), as the kernel does before the first byte.
-            txCsum.reset()
-                .update(tx.header, tx.wireStart, KsockMsgFlyweight.KSM_CSUM_OFFSET)
-                .updateZeros(KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET - KsockMsgFlyweight.KSM_CSUM_OFFSET)
-                .update(tx.header, tx.wireStart + KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET,
-                    tx.headerLength - KsockMsgFlyweight.KSM_ZC_COOKIES_OFFSET);
+            txCsum.startV2(tx.header, tx.wireStart, tx.headerLength);
             if (tx.payloadLength > 0)
             {
                 txCsumPayload.wrap(tx.payloadAddress, tx.payloadLength);

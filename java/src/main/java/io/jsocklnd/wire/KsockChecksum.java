@@ -105,6 +105,21 @@ public final class KsockChecksum
      */
     public int computeV2(final DirectBuffer message, final int offset, final int length)
     {
+        return startV2(message, offset, length).value();
+    }
+
+    /**
+     * Starts a V2 checksum with the first {@code length} bytes of a message: the 24-byte ksock header with
+     * {@code ksm_csum} taken as zero, then whatever follows it in the buffer (an LNet header); the payload, held
+     * elsewhere, is added with {@link #update}.
+     *
+     * @param message buffer holding the start of the message.
+     * @param offset  offset of {@code ksm_type}.
+     * @param length  bytes to add (at least 24).
+     * @return this.
+     */
+    public KsockChecksum startV2(final DirectBuffer message, final int offset, final int length)
+    {
         if (length < KSM_ZC_COOKIES_OFFSET)
         {
             throw new IllegalArgumentException("bad checksum range: length=" + length);
@@ -112,7 +127,6 @@ public final class KsockChecksum
         reset();
         update(message, offset, KSM_CSUM_OFFSET);
         updateZeros(KSM_ZC_COOKIES_OFFSET - KSM_CSUM_OFFSET);
-        update(message, offset + KSM_ZC_COOKIES_OFFSET, length - KSM_ZC_COOKIES_OFFSET);
-        return value();
+        return update(message, offset + KSM_ZC_COOKIES_OFFSET, length - KSM_ZC_COOKIES_OFFSET);
     }
 }

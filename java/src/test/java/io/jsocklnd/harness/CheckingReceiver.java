@@ -147,13 +147,13 @@ public final class CheckingReceiver implements MessageHandler
         for (int i = 0; i < n; i++)
         {
             final long sequence = sequences[i];
-            if ((sequence & Traffic.WARMUP_FLAG) != 0 && srcNids[i] != expectedSrc)
-            {
-                r.others++;
-                continue;
-            }
             if ((sequence & Traffic.WARMUP_FLAG) != 0)
             {
+                if (srcNids[i] != expectedSrc)
+                {
+                    r.others++;
+                    continue;
+                }
                 r.warmups++;
                 if (!intact[i])
                 {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -273,11 +274,7 @@ class WireGarbageTest
 
     private static String hex(final byte[] bytes)
     {
-        final StringBuilder text = new StringBuilder();
-        for (int i = 0; i < Math.min(bytes.length, 128); i++)
-        {
-            text.append(String.format("%02x", bytes[i]));
-        }
-        return bytes.length > 128 ? text + "...(" + bytes.length + " bytes)" : text.toString();
+        final String text = HexFormat.of().formatHex(bytes, 0, Math.min(bytes.length, 128));
+        return bytes.length > 128 ? text + "...(" + bytes.length + " bytes)" : text;
     }
 }

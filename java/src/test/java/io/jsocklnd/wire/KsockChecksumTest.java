@@ -37,6 +37,16 @@ class KsockChecksumTest
     }
 
     @Test
+    void shouldGiveTheWholeMessageChecksumWhenThePayloadIsAddedAfterTheHeaders()
+    {
+        final UnsafeBuffer message = WireTestBytes.buffer(CaptureVectorsTest.SYNTH_GET);
+        final int split = KsockMsgFlyweight.LENGTH + 10;
+        final int value = new KsockChecksum().startV2(message, 0, split)
+            .update(message, split, message.capacity() - split).value();
+        assertEquals(new KsockChecksum().computeV2(message, 0, message.capacity()), value);
+    }
+
+    @Test
     void shouldChecksumAcrossScratchChunksOfDirectBuffers()
     {
         final byte[] data = new byte[5000];
