@@ -40,6 +40,9 @@ public final class EngineOptions
     @Option(names = "--keepalive", description = "Idle seconds before a V3 keepalive NOOP, 0 disables (keepalive).")
     Integer keepalive;
 
+    @Option(names = "--peer-idle-timeout", description = "Seconds a peer with no connection and nothing queued is remembered, with its counters, before it is forgotten (default 10).")
+    Double peerIdleTimeout;
+
     @Option(names = "--nagle", description = "Keep Nagle's algorithm on (nagle; off by default).")
     boolean nagle;
 
@@ -120,6 +123,10 @@ public final class EngineOptions
             if (null != keepalive)
             {
                 config.keepalive(keepalive, TimeUnit.SECONDS);
+            }
+            if (null != peerIdleTimeout)
+            {
+                config.peerIdleTimeout(Math.round(peerIdleTimeout * 1000), TimeUnit.MILLISECONDS);
             }
         }
         catch (final IllegalArgumentException ex)

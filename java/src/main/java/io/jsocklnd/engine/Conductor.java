@@ -27,8 +27,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V1;
 import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MAX_RESERVED_PORT;
@@ -57,6 +59,8 @@ public final class Conductor implements Agent
     private static final int ACCEPTS_PER_CYCLE = 16;
     private static final long LISTENER_ID = 0;
     private static final int MAX_RETRIES = 3;
+    private static final long HOUSEKEEPING_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long REFUSAL_LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
 
     private static final int ACTIVE_CONNECT = 1;
     private static final int ACTIVE_SEND_HELLO = 2;
@@ -81,6 +85,11 @@ public final class Conductor implements Agent
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
     private final Long2ObjectHashMap<PeerRecord> records = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Handshake> handshakes = new Long2ObjectHashMap<>();
+    /** The records that want connections, the only ones {@link #scheduleConnects()} looks at. */
+    private final ArrayList<PeerRecord> wanting = new ArrayList<>();
+    private final ArrayList<PeerRecord> forgettable = new ArrayList<>();
+    /** Messages for the IO agent its full queue could not take yet, oldest first: none is ever dropped. */
+    private final ArrayDeque<Object> toIoBacklog = new ArrayDeque<>();
     private final HelloFlyweight hello = new HelloFlyweight();
     private final AcceptorRequestFlyweight connreq = new AcceptorRequestFlyweight();
     private final AtomicCounter accepted;
@@ -91,6 +100,16 @@ public final class Conductor implements Agent
     private final AtomicCounter refusedTimeout;
     private final AtomicCounter refusedVersion;
     private final AtomicCounter refusedIoError;
+    private final AtomicCounter refusedFdLimit;
+    private final AtomicCounter refusedNoMemory;
+    private final AtomicCounter peerRecords;
+    private final AtomicCounter peersForgotten;
+    private final AtomicCounter toIoFull;
+    /** Held open so that a connection can still be accepted and refused when the process is out of descriptors. */
+    private NativeSocket spareFd;
+    private long refusalsUnlogged;
+    private long nextRefusalLogNs;
+    private long nextHousekeepingNs;
     private NativeSocket listener;
     private long nextId = 1;
     private long nowNs;
@@ -128,6 +147,11 @@ public final class Conductor implements Agent
         refusedTimeout = counterSet.allocate("acceptor refused_timeout");
         refusedVersion = counterSet.allocate("acceptor refused_version");
         refusedIoError = counterSet.allocate("acceptor refused_io_error");
+        refusedFdLimit = counterSet.allocate("acceptor refused_fd_limit");
+        refusedNoMemory = counterSet.allocate("acceptor refused_no_memory");
+        peerRecords = counterSet.allocate("conductor peers");
+        peersForgotten = counterSet.allocate("conductor peers_forgotten");
+        toIoFull = counterSet.allocate("conductor to_io_queue_full");
 
         if (config.simulatedHelloLatencyNs() > 0)
         {
@@ -143,6 +167,7 @@ public final class Conductor implements Agent
                 listener.bind(new InetSocketAddress(localAddress, config.port()));
                 listener.listen(127);
                 epoll.add(listener.fd(), NativeConstants.EPOLLIN, LISTENER_ID);
+                spareFd = NativeSocket.openTcp(NativeConstants.AF_INET);
             }
             catch (final NativeIoException ex)
             {
@@ -176,16 +201,102 @@ public final class Conductor implements Agent
     public int doWork()
     {
         nowNs = clock.nanoTime();
-        int work = drainIo();
+        int work = drainBacklog();
+        work += drainIo();
         work += pollSockets();
         work += releaseDelayedWrites();
         work += expireHandshakes();
         work += scheduleConnects();
+        if (nowNs - nextHousekeepingNs >= 0)
+        {
+            nextHousekeepingNs = nowNs + HOUSEKEEPING_INTERVAL_NS;
+            work += forgetIdleRecords();
+            logRefusals();
+        }
         return work;
+    }
+
+    /**
+     * Send to the IO agent; a full queue keeps the message in order for the next duty cycle.
+     */
+    private void toIo(final Object message)
+    {
+        if (!toIoBacklog.isEmpty() || !toIo.offer(message))
+        {
+            toIoFull.incrementOrdered();
+            toIoBacklog.add(message);
+        }
+    }
+
+    private int drainBacklog()
+    {
+        int work = 0;
+        Object message;
+        while ((message = toIoBacklog.peek()) != null && toIo.offer(message))
+        {
+            toIoBacklog.poll();
+            work++;
+        }
+        return work;
+    }
+
+    private void want(final PeerRecord record)
+    {
+        if (!record.wanted)
+        {
+            record.wanted = true;
+            if (!record.listed)
+            {
+                record.listed = true;
+                wanting.add(record);
+            }
+        }
+    }
+
+    /**
+     * Forget the records of peers with no connection, no hello exchange and no connection wanted that have been
+     * so for the idle time (and past any reconnect backoff), with their counters.
+     */
+    private int forgetIdleRecords()
+    {
+        final long idleNs = config.peerIdleTimeoutNs();
+        final ArrayList<PeerRecord> forgettable = this.forgettable;
+        for (final PeerRecord record : records.values())
+        {
+            if (record.total() == 0 && record.activeInProgress == 0 && record.accepting == 0 && !record.wanted &&
+                !record.retryNow && !record.listed && nowNs - record.idleSinceNs >= idleNs &&
+                nowNs - record.nextAttemptNs >= 0)
+            {
+                forgettable.add(record);
+            }
+        }
+        final int n = forgettable.size();
+        for (int i = 0; i < n; i++)
+        {
+            final PeerRecord record = forgettable.get(i);
+            records.remove(record.nid);
+            record.counters.close();
+            peerRecords.getAndAddOrdered(-1);
+            peersForgotten.incrementOrdered();
+        }
+        forgettable.clear();
+        return n;
     }
 
     public void onClose()
     {
+        Object message;
+        while ((message = toIoBacklog.poll()) != null)
+        {
+            if (message instanceof EngineCommands.Attach)
+            {
+                closeQuietly(((EngineCommands.Attach)message).socket);
+            }
+        }
+        if (null != spareFd)
+        {
+            closeQuietly(spareFd);
+        }
         for (final Handshake h : new ArrayList<>(handshakes.values()))
         {
             handshakes.remove(h.id);
@@ -213,8 +324,9 @@ public final class Conductor implements Agent
         PeerRecord record = records.get(nid);
         if (null == record)
         {
-            record = new PeerRecord(nid, counterSet);
+            record = new PeerRecord(nid, counterSet, nowNs);
             records.put(nid, record);
+            peerRecords.incrementOrdered();
         }
         return record;
     }
@@ -234,7 +346,7 @@ public final class Conductor implements Agent
                 {
                     record.pid = request.peerPid;
                 }
-                record.wanted = true;
+                want(record);
                 record.retries = 0;
             }
             else if (event instanceof EngineCommands.Closed)
@@ -248,10 +360,11 @@ public final class Conductor implements Agent
                 if (record.total() == 0)
                 {
                     record.version = 0;
+                    record.idleSinceNs = nowNs;
                 }
                 else if (!closed.wholePeer && closed.errno != 0 && closed.errno != Errno.ESTALE)
                 {
-                    record.wanted = true;
+                    want(record);
                     record.reconnects.incrementOrdered();
                 }
             }
@@ -335,11 +448,19 @@ public final class Conductor implements Agent
     private int scheduleConnects()
     {
         int work = 0;
-        for (final PeerRecord record : records.values())
+        final ArrayList<PeerRecord> wanting = this.wanting;
+        for (int i = 0; i < wanting.size(); i++)
         {
+            final PeerRecord record = wanting.get(i);
             if (!record.wanted)
             {
                 record.retryNow = false;
+                record.listed = false;
+                record.idleSinceNs = nowNs;
+                final int last = wanting.size() - 1;
+                wanting.set(i, wanting.get(last));
+                wanting.remove(last);
+                i--;
                 continue;
             }
             if (record.activeInProgress > 0 || nowNs - record.nextAttemptNs < 0)
@@ -593,7 +714,7 @@ public final class Conductor implements Agent
             if (record.total() > 0)
             {
                 record.refusedStale.incrementOrdered();
-                toIo.offer(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted"));
+                toIo(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted"));
                 record.version = 0;
             }
             record.incarnation = incarnation;
@@ -605,7 +726,7 @@ public final class Conductor implements Agent
             (record.version != 0 && record.version != replyVersion)))
         {
             record.refusedStale.incrementOrdered();
-            toIo.offer(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
+            toIo(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
             record.incarnation = incarnation;
             record.version = 0;
             failActive(h, Errno.ESTALE, "peer restarted: incarnation changed", RETRY_NOW);
@@ -663,6 +784,7 @@ public final class Conductor implements Agent
             return;
         }
         record.activeInProgress--;
+        record.idleSinceNs = nowNs;
         closeQuietly(h);
 
         switch (kind)
@@ -683,7 +805,7 @@ public final class Conductor implements Agent
                     record.retries = 0;
                     if (record.total() == 0)
                     {
-                        toIo.offer(new EngineCommands.ConnectFailed(record.nid));
+                        toIo(new EngineCommands.ConnectFailed(record.nid));
                     }
                 }
                 break;
@@ -696,7 +818,7 @@ public final class Conductor implements Agent
                 if (record.total() == 0)
                 {
                     record.wanted = false;
-                    toIo.offer(new EngineCommands.ConnectFailed(record.nid));
+                    toIo(new EngineCommands.ConnectFailed(record.nid));
                 }
                 break;
         }
@@ -727,7 +849,14 @@ public final class Conductor implements Agent
             }
             catch (final NativeIoException ex)
             {
-                LOG.warn("accept failed: {}", ex.getMessage());
+                if (ex.errno() == Errno.EMFILE || ex.errno() == Errno.ENFILE)
+                {
+                    refuseOutOfDescriptors();
+                }
+                else
+                {
+                    LOG.warn("accept failed: {}", ex.getMessage());
+                }
                 return;
             }
 
@@ -742,7 +871,18 @@ public final class Conductor implements Agent
                 continue;
             }
 
-            final Handshake h = new Handshake(nextId++, false, socket, remote);
+            final Handshake h;
+            try
+            {
+                h = new Handshake(nextId++, false, socket, remote);
+            }
+            catch (final OutOfMemoryError ex)
+            {
+                refusedNoMemory.incrementOrdered();
+                refusalsUnlogged++;
+                closeQuietly(socket);
+                continue;
+            }
             handshakes.put(h.id, h);
             h.step = PASSIVE_READ_MAGIC;
             h.expectRead(4, nowNs + config.acceptTimeoutNs());
@@ -757,6 +897,66 @@ public final class Conductor implements Agent
                 continue;
             }
             progress(h);
+        }
+    }
+
+    /**
+     * The process has no descriptor left for a new connection: give back the spare one, accept the waiting
+     * connection with it and close it at once (the peer sees a reset before any hello), then take the spare
+     * again. Counted; logged at most once a second.
+     */
+    private void refuseOutOfDescriptors()
+    {
+        if (null == spareFd)
+        {
+            refusalsUnlogged++;
+            refusedFdLimit.incrementOrdered();
+            tryReopenSpare();
+            return;
+        }
+        closeQuietly(spareFd);
+        spareFd = null;
+        try
+        {
+            final NativeSocket socket = listener.accept();
+            if (null != socket)
+            {
+                refusedFdLimit.incrementOrdered();
+                refusalsUnlogged++;
+                closeQuietly(socket);
+            }
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("accept failed: {}", ex.getMessage());
+        }
+        tryReopenSpare();
+    }
+
+    private void tryReopenSpare()
+    {
+        try
+        {
+            spareFd = NativeSocket.openTcp(NativeConstants.AF_INET);
+        }
+        catch (final NativeIoException ex)
+        {
+            spareFd = null;
+        }
+    }
+
+    private void logRefusals()
+    {
+        if (refusalsUnlogged > 0 && nowNs - nextRefusalLogNs >= 0)
+        {
+            LOG.warn("{}: refused {} connection(s) before their hello: out of file descriptors ({} in all) or " +
+                "memory ({} in all)", Nid.toString(localNid), refusalsUnlogged, refusedFdLimit.get(), refusedNoMemory.get());
+            refusalsUnlogged = 0;
+            nextRefusalLogNs = nowNs + REFUSAL_LOG_INTERVAL_NS;
+        }
+        if (null == spareFd && null != listener)
+        {
+            tryReopenSpare();
         }
     }
 
@@ -943,7 +1143,7 @@ public final class Conductor implements Agent
         {
             record.refusedStale.incrementOrdered();
             LOG.info("{}: refused: peer restarted or changed protocol, closing its connections rc={}", h, -Errno.ESTALE);
-            toIo.offer(new EngineCommands.ClosePeer(peerNid, Errno.ESTALE, "peer restarted or changed protocol"));
+            toIo(new EngineCommands.ClosePeer(peerNid, Errno.ESTALE, "peer restarted or changed protocol"));
             record.incarnation = incarnation;
             record.version = 0;
             writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
@@ -1234,7 +1434,7 @@ public final class Conductor implements Agent
         {
             record.connections[ctype]++;
         }
-        toIo.offer(new EngineCommands.Attach(
+        toIo(new EngineCommands.Attach(
             h.id, record.nid, peerPid, incarnation, h.socket, ctype, proto, peerOrder, h.local, h.remote));
     }
 
@@ -1281,12 +1481,13 @@ public final class Conductor implements Agent
         closeQuietly(h);
     }
 
-    private static void endAccepting(final Handshake h)
+    private void endAccepting(final Handshake h)
     {
         if (h.accepting)
         {
             h.accepting = false;
             h.record.accepting--;
+            h.record.idleSinceNs = nowNs;
         }
     }
 

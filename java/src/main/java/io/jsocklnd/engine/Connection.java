@@ -5,7 +5,6 @@ import io.jsocklnd.conn.TxQueue;
 import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.nativeio.Errno;
 import io.jsocklnd.nativeio.IovecArrayFlyweight;
-import io.jsocklnd.nativeio.MsghdrFlyweight;
 import io.jsocklnd.nativeio.NativeConstants;
 import io.jsocklnd.nativeio.NativeIo;
 import io.jsocklnd.nativeio.NativeIoException;
@@ -16,7 +15,6 @@ import io.jsocklnd.wire.KsockChecksum;
 import io.jsocklnd.wire.KsockMsgFlyweight;
 import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.ProtocolException;
-import org.agrona.BufferUtil;
 import org.agrona.UnsafeAccess;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -55,14 +53,14 @@ final class Connection
     final ConnectionCounters counters;
 
     private final IoAgent agent;
-    private final UnsafeBuffer rxBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(RX_BUFFER_CAPACITY, 64));
-    private final long rxBufferAddress = DirectMemory.address(rxBuffer, 0);
+    /** Holds bytes read and not yet consumed; taken from the agent's pool only while there are any. */
+    private UnsafeBuffer rxBuffer;
+    private long rxBufferAddress;
     private final KsockMsgFlyweight ksm = new KsockMsgFlyweight();
     private final LnetHeaderFlyweight lnetHeader = new LnetHeaderFlyweight();
-    private final IovecArrayFlyweight iov = IovecArrayFlyweight.allocate(MAX_GATHER * 2);
+    /** The agent's write scratch: a gather list is built and written within one flush, so connections share it. */
+    private final IoAgent.TxScratch txScratch;
     private final EngineTx[] writing = new EngineTx[MAX_GATHER];
-    private final MsghdrFlyweight msghdr = MsghdrFlyweight.allocate();
-    private final UnsafeBuffer fileOffset = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
     /** ACKed MSG_ZEROCOPY sends whose pages the kernel has not released yet. */
     private final ArrayDeque<EngineTx> awaitingKernelRelease = new ArrayDeque<>();
     private ZeroCopyWriter zcWriter;
@@ -109,6 +107,7 @@ final class Connection
         final long nowNs)
     {
         this.agent = agent;
+        this.txScratch = agent.txScratch;
         this.id = id;
         this.peer = peer;
         this.socket = socket;
@@ -257,7 +256,11 @@ final class Connection
             }
             else
             {
-                if (rxEnd == RX_BUFFER_CAPACITY)
+                if (null == rxBuffer)
+                {
+                    takeRxBuffer();
+                }
+                else if (rxEnd == RX_BUFFER_CAPACITY)
                 {
                     compactRx();
                 }
@@ -282,7 +285,47 @@ final class Connection
             peer.lastAliveNs = nowNs;
             work += 1 + processRx(nowNs);
         }
+        returnRxBufferIfEmpty();
         return work;
+    }
+
+    private void takeRxBuffer()
+    {
+        rxBuffer = agent.takeRxBuffer();
+        rxBufferAddress = DirectMemory.address(rxBuffer, 0);
+        rxStart = 0;
+        rxEnd = 0;
+    }
+
+    /**
+     * Give the receive buffer back once every byte in it is consumed, unless a header in it still waits for
+     * its decision: an idle connection holds none.
+     */
+    private void returnRxBufferIfEmpty()
+    {
+        if (null != rxBuffer && rxStart == rxEnd && rxState != RX_PARSE && rxState != RX_PARSE_WAIT)
+        {
+            agent.returnRxBuffer(rxBuffer);
+            rxBuffer = null;
+            rxBufferAddress = 0;
+            rxStart = 0;
+            rxEnd = 0;
+        }
+    }
+
+    /**
+     * Give the receive buffer back for good (the connection is closed).
+     */
+    void releaseRxBuffer()
+    {
+        if (null != rxBuffer)
+        {
+            agent.returnRxBuffer(rxBuffer);
+            rxBuffer = null;
+            rxBufferAddress = 0;
+            rxStart = 0;
+            rxEnd = 0;
+        }
     }
 
     private void compactRx()
@@ -435,7 +478,9 @@ final class Connection
      */
     int processBuffered(final long nowNs)
     {
-        return processRx(nowNs);
+        final int messages = null == rxBuffer ? 0 : processRx(nowNs);
+        returnRxBufferIfEmpty();
+        return messages;
     }
 
     /**
@@ -542,12 +587,12 @@ final class Connection
             final long written;
             if (last.payloadPath != EngineTx.PAYLOAD_COPY)
             {
-                msghdr.clear().iov(iov, segments);
-                written = socket.sendmsg(msghdr, NativeConstants.MSG_MORE);
+                txScratch.msghdr.clear().iov(txScratch.iov, segments);
+                written = socket.sendmsg(txScratch.msghdr, NativeConstants.MSG_MORE);
             }
             else
             {
-                written = socket.writev(iov, segments);
+                written = socket.writev(txScratch.iov, segments);
             }
             if (written <= 0)
             {
@@ -568,8 +613,8 @@ final class Connection
         final long payloadSent = tx.sent - tx.headerLength;
         if (tx.payloadPath == EngineTx.PAYLOAD_SENDFILE)
         {
-            fileOffset.putLong(0, tx.fileOffset + payloadSent);
-            final long n = NativeIo.sendfile(socket.fd(), tx.fileFd, fileOffset.addressOffset(),
+            txScratch.fileOffset.putLong(0, tx.fileOffset + payloadSent);
+            final long n = NativeIo.sendfile(socket.fd(), tx.fileFd, txScratch.fileOffset.addressOffset(),
                 tx.payloadLength - payloadSent);
             if (n < 0)
             {
@@ -701,6 +746,7 @@ final class Connection
 
     private int buildIov()
     {
+        final IovecArrayFlyweight iov = txScratch.iov;
         int segments = 0;
         for (int i = 0; i < writingCount; i++)
         {

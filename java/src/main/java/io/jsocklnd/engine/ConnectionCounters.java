@@ -1,52 +1,45 @@
 package io.jsocklnd.engine;
 
-import org.agrona.concurrent.status.AtomicCounter;
-
 /**
  * Data-path counters of one connection, freed when it closes.
  */
 final class ConnectionCounters implements AutoCloseable
 {
-    private final String label;
-    final AtomicCounter bytesIn;
-    final AtomicCounter bytesOut;
-    final AtomicCounter msgsIn;
-    final AtomicCounter msgsOut;
-    final AtomicCounter noopsIn;
-    final AtomicCounter noopsOut;
-    final AtomicCounter acksPiggybacked;
-    final AtomicCounter noopsMerged;
-    final AtomicCounter ksmHeadersIn;
+    private static final String[] NAMES = {
+        "bytes_in", "bytes_out", "msgs_in", "msgs_out", "noops_in", "noops_out", "zc_acks_piggybacked", "zc_noops_merged", "ksm_headers_in"};
+
+    private final CounterGroup group;
+    final Counter bytesIn;
+    final Counter bytesOut;
+    final Counter msgsIn;
+    final Counter msgsOut;
+    final Counter noopsIn;
+    final Counter noopsOut;
+    final Counter acksPiggybacked;
+    final Counter noopsMerged;
+    final Counter ksmHeadersIn;
 
     ConnectionCounters(final CounterSet set, final String label)
     {
-        this.label = label;
-        bytesIn = set.allocate(label + " bytes_in");
-        bytesOut = set.allocate(label + " bytes_out");
-        msgsIn = set.allocate(label + " msgs_in");
-        msgsOut = set.allocate(label + " msgs_out");
-        noopsIn = set.allocate(label + " noops_in");
-        noopsOut = set.allocate(label + " noops_out");
-        acksPiggybacked = set.allocate(label + " zc_acks_piggybacked");
-        noopsMerged = set.allocate(label + " zc_noops_merged");
-        ksmHeadersIn = set.allocate(label + " ksm_headers_in");
+        group = set.group(label, NAMES);
+        bytesIn = group.counter(0);
+        bytesOut = group.counter(1);
+        msgsIn = group.counter(2);
+        msgsOut = group.counter(3);
+        noopsIn = group.counter(4);
+        noopsOut = group.counter(5);
+        acksPiggybacked = group.counter(6);
+        noopsMerged = group.counter(7);
+        ksmHeadersIn = group.counter(8);
     }
 
     String label()
     {
-        return label;
+        return group.prefix();
     }
 
     public void close()
     {
-        bytesIn.close();
-        bytesOut.close();
-        msgsIn.close();
-        msgsOut.close();
-        noopsIn.close();
-        noopsOut.close();
-        acksPiggybacked.close();
-        noopsMerged.close();
-        ksmHeadersIn.close();
+        group.close();
     }
 }

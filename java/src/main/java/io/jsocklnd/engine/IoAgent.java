@@ -15,6 +15,9 @@ import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.ProtocolException;
 import io.jsocklnd.wire.WireConstants;
+import io.jsocklnd.nativeio.IovecArrayFlyweight;
+import io.jsocklnd.nativeio.MsghdrFlyweight;
+import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -49,6 +52,8 @@ public final class IoAgent implements Agent
     private static final int EVENTS = 256;
     private static final long TIMER_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long KEEPALIVE_RETRY_NS = TimeUnit.SECONDS.toNanos(10);
+    /** Receive buffers kept for reuse; more than this many idle ones are left to the collector. */
+    private static final int RX_POOL_RETAINED = 256;
 
     private final NodeConfig config;
     private final long localNid;
@@ -64,6 +69,11 @@ public final class IoAgent implements Agent
     private final Long2ObjectHashMap<Peer> peers = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
     private final ArrayDeque<EngineTx> pool = new ArrayDeque<>();
+    private final ArrayDeque<UnsafeBuffer> rxPool = new ArrayDeque<>();
+    /** Messages for the conductor its full queue could not take yet, oldest first: none is ever dropped. */
+    private final ArrayDeque<Object> toConductorBacklog = new ArrayDeque<>();
+    private final ArrayList<Peer> forgettable = new ArrayList<>();
+    final TxScratch txScratch = new TxScratch();
     private final ArrayList<Connection> dirty = new ArrayList<>();
     private final ArrayList<Connection> expired = new ArrayList<>();
     private final RxDecision decision = new RxDecision();
@@ -84,6 +94,12 @@ public final class IoAgent implements Agent
     private final AtomicCounter zcAckRangesSent;
     private final AtomicCounter zcTimeouts;
     private final AtomicCounter protocolErrors;
+    private final AtomicCounter attachFailures;
+    private final AtomicCounter peersRemembered;
+    private final AtomicCounter peersForgotten;
+    private final AtomicCounter liveConnections;
+    private final AtomicCounter toConductorFull;
+    private final long peerIdleNs;
     final AtomicCounter zcAcksPiggybacked;
     final AtomicCounter zcNoopsMerged;
     /** Payload size from which a send on a ZC-capable connection is a ZC request ({@code zc_min_payload}). */
@@ -152,6 +168,12 @@ public final class IoAgent implements Agent
         zcAckRangesSent = counterSet.allocate("io zc_ack_ranges_sent");
         zcTimeouts = counterSet.allocate("io zc_timeouts");
         protocolErrors = counterSet.allocate("io protocol_errors");
+        attachFailures = counterSet.allocate("io attach_failures");
+        peersRemembered = counterSet.allocate("io peers");
+        peersForgotten = counterSet.allocate("io peers_forgotten");
+        liveConnections = counterSet.allocate("io connections");
+        toConductorFull = counterSet.allocate("io to_conductor_queue_full");
+        peerIdleNs = config.peerIdleTimeoutNs();
         zcMinPayload = config.zcMinPayload();
         zcEnabled = config.zcMode() != NodeConfig.ZcMode.COPY;
         switch (config.zcMode())
@@ -186,7 +208,8 @@ public final class IoAgent implements Agent
     public int doWork()
     {
         nowNs = clock.nanoTime();
-        int work = drainConductor();
+        int work = drainBacklog();
+        work += drainConductor();
         work += drainDeferredCompletions();
         work += handler.onDutyCycle();
         if (deferredHead == deferredIds.size())
@@ -217,14 +240,7 @@ public final class IoAgent implements Agent
                 final EngineCommands.Attach attach = (EngineCommands.Attach)command;
                 LOG.info("conn#{} {} {} {}: closed before use: node shutting down", attach.connectionId,
                     Nid.toString(attach.peerNid), ConnTypes.name(attach.ctype), Addresses.text(attach.remoteAddress));
-                try
-                {
-                    attach.socket.close();
-                }
-                catch (final NativeIoException ex)
-                {
-                    LOG.warn("conn#{}: close failed: {}", attach.connectionId, ex.getMessage());
-                }
+                closeSocketQuietly(attach);
             }
         }
         for (final Peer peer : peers.values())
@@ -277,7 +293,36 @@ public final class IoAgent implements Agent
         return work;
     }
 
+    /**
+     * Take an established connection into service. Whatever fails here closes its socket and tells the
+     * conductor, so no connection is ever left half-attached.
+     */
     private void attach(final EngineCommands.Attach attach)
+    {
+        try
+        {
+            attachConnection(attach);
+        }
+        catch (final RuntimeException | OutOfMemoryError ex)
+        {
+            attachFailures.incrementOrdered();
+            LOG.warn("conn#{} {} {} {}: closed: cannot take the connection into service: {} rc={}", attach.connectionId,
+                Nid.toString(attach.peerNid), ConnTypes.name(attach.ctype), Addresses.text(attach.remoteAddress),
+                ex.toString(), -Errno.ENOMEM);
+            final Connection c = connections.get(attach.connectionId);
+            if (null != c)
+            {
+                closeConnection(c, Errno.ENOMEM, "attach failed", false);
+            }
+            else
+            {
+                closeSocketQuietly(attach);
+                toConductor(new EngineCommands.Closed(attach.peerNid, attach.ctype, attach.connectionId, Errno.ENOMEM, false));
+            }
+        }
+    }
+
+    private void attachConnection(final EngineCommands.Attach attach)
     {
         final Peer peer = peerOf(attach.peerNid);
         if (peer.incarnation != 0 && peer.incarnation != attach.incarnation)
@@ -290,9 +335,18 @@ public final class IoAgent implements Agent
 
         final String label = "conn#" + attach.connectionId + ' ' + Nid.toString(attach.peerNid) + ' ' +
             ConnTypes.name(attach.ctype) + " V" + attach.proto.version();
-        final Connection c = new Connection(
-            this, attach.connectionId, peer, attach.socket, attach.ctype, attach.proto, attach.order,
-            new ConnectionCounters(counterSet, label), Addresses.text(attach.remoteAddress), nowNs);
+        final ConnectionCounters counters = new ConnectionCounters(counterSet, label);
+        final Connection c;
+        try
+        {
+            c = new Connection(this, attach.connectionId, peer, attach.socket, attach.ctype, attach.proto, attach.order,
+                counters, Addresses.text(attach.remoteAddress), nowNs);
+        }
+        catch (final RuntimeException | OutOfMemoryError ex)
+        {
+            counters.close();
+            throw ex;
+        }
         try
         {
             epoll.add(attach.socket.fd(), NativeConstants.EPOLLIN, attach.connectionId);
@@ -301,6 +355,7 @@ public final class IoAgent implements Agent
         {
             peer.connections.add(c);
             connections.put(c.id, c);
+            liveConnections.incrementOrdered();
             closeConnection(c, ex.errno(), "epoll add failed: " + ex.getMessage(), false);
             return;
         }
@@ -308,10 +363,65 @@ public final class IoAgent implements Agent
         c.lastKeepaliveNs = nowNs - KEEPALIVE_RETRY_NS;
         peer.connections.add(c);
         connections.put(c.id, c);
+        liveConnections.incrementOrdered();
         peer.connectionsOpened.incrementOrdered();
         LOG.info("{}: established local={}", c, Addresses.text(attach.localAddress));
 
         launchWaiting(peer);
+    }
+
+    private static void closeSocketQuietly(final EngineCommands.Attach attach)
+    {
+        try
+        {
+            attach.socket.close();
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("conn#{}: close failed: {}", attach.connectionId, ex.getMessage());
+        }
+    }
+
+    /**
+     * Send to the conductor; a full queue keeps the message in order for the next duty cycle.
+     */
+    private void toConductor(final Object message)
+    {
+        if (!toConductorBacklog.isEmpty() || !toConductor.offer(message))
+        {
+            toConductorFull.incrementOrdered();
+            toConductorBacklog.add(message);
+        }
+    }
+
+    private int drainBacklog()
+    {
+        int work = 0;
+        Object message;
+        while ((message = toConductorBacklog.peek()) != null && toConductor.offer(message))
+        {
+            toConductorBacklog.poll();
+            work++;
+        }
+        return work;
+    }
+
+    /**
+     * A receive buffer for a connection that has bytes to read.
+     */
+    UnsafeBuffer takeRxBuffer()
+    {
+        final UnsafeBuffer buffer = rxPool.poll();
+        return null != buffer ? buffer :
+            new UnsafeBuffer(BufferUtil.allocateDirectAligned(Connection.RX_BUFFER_CAPACITY, 64));
+    }
+
+    void returnRxBuffer(final UnsafeBuffer buffer)
+    {
+        if (rxPool.size() < RX_POOL_RETAINED)
+        {
+            rxPool.add(buffer);
+        }
     }
 
     private Peer peerOf(final long nid)
@@ -321,6 +431,7 @@ public final class IoAgent implements Agent
         {
             peer = new Peer(nid, counterSet, nowNs);
             peers.put(nid, peer);
+            peersRemembered.incrementOrdered();
         }
         return peer;
     }
@@ -373,7 +484,7 @@ public final class IoAgent implements Agent
         if (!peer.connectRequested)
         {
             peer.connectRequested = true;
-            toConductor.offer(new EngineCommands.ConnectRequest(peer.nid, peer.pid == 0 ? config.pid() : peer.pid));
+            toConductor(new EngineCommands.ConnectRequest(peer.nid, peer.pid == 0 ? config.pid() : peer.pid));
         }
     }
 
@@ -842,6 +953,8 @@ public final class IoAgent implements Agent
             }
         }
 
+        work += forgetIdlePeers();
+
         final ArrayList<Connection> expired = this.expired;
         expired.clear();
         for (final Connection c : connections.values())
@@ -879,6 +992,35 @@ public final class IoAgent implements Agent
         }
         expired.clear();
         return work;
+    }
+
+    /**
+     * Forget the peers with no connection, nothing waiting to be sent and no ZC request pending that have been
+     * so for the idle time ({@code peer_idle_timeout}), as the kernel drops a peer with no connections and
+     * nothing queued; their counters go with them. A peer that comes back starts afresh.
+     */
+    private int forgetIdlePeers()
+    {
+        final ArrayList<Peer> forgettable = this.forgettable;
+        for (final Peer peer : peers.values())
+        {
+            if (peer.connections.isEmpty() && peer.waiting.isEmpty() && !peer.connectRequested &&
+                peer.zcRequests.pendingCount() == 0 && nowNs - peer.idleSinceNs >= peerIdleNs)
+            {
+                forgettable.add(peer);
+            }
+        }
+        final int n = forgettable.size();
+        for (int i = 0; i < n; i++)
+        {
+            final Peer peer = forgettable.get(i);
+            peers.remove(peer.nid);
+            peer.counters.close();
+            peersRemembered.getAndAddOrdered(-1);
+            peersForgotten.incrementOrdered();
+        }
+        forgettable.clear();
+        return n;
     }
 
     private void closePeer(final Peer peer, final int errno, final String reason)
@@ -950,11 +1092,14 @@ public final class IoAgent implements Agent
         c.drainAwaitingRelease(completeAckedOnClose);
         failZcRequests(c.peer, c);
 
+        c.releaseRxBuffer();
         connections.remove(c.id);
+        liveConnections.getAndAddOrdered(-1);
         c.peer.connections.remove(c);
         c.peer.connectionsClosed.incrementOrdered();
+        c.peer.idleSinceNs = nowNs;
         c.counters.close();
-        toConductor.offer(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));
+        toConductor(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));
 
         if (c.peer.connections.isEmpty() && !c.peer.waiting.isEmpty())
         {
@@ -999,5 +1144,16 @@ public final class IoAgent implements Agent
             peer.sendsFailed.incrementOrdered();
             complete(tx, status);
         }
+        peer.idleSinceNs = nowNs;
+    }
+
+    /**
+     * What one flush builds and writes at once; the agent's connections flush one at a time, so they share it.
+     */
+    static final class TxScratch
+    {
+        final IovecArrayFlyweight iov = IovecArrayFlyweight.allocate(Connection.MAX_GATHER * 2);
+        final MsghdrFlyweight msghdr = MsghdrFlyweight.allocate();
+        final UnsafeBuffer fileOffset = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
     }
 }

@@ -2,7 +2,6 @@ package io.jsocklnd.engine;
 
 import io.jsocklnd.conn.ZcRequestTable;
 import io.jsocklnd.wire.Nid;
-import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,6 +13,13 @@ import java.util.List;
  */
 final class Peer
 {
+    private static final String[] NAMES = {
+        "bytes_in", "bytes_out", "msgs_in", "msgs_out",
+        "conns_opened", "conns_closed", "timeouts", "protocol_errors",
+        "checksum_errors", "sends_failed", "zc_requests_sent", "zc_acks_received",
+        "zc_timeouts", "payload_bytes_copy", "payload_bytes_splice", "payload_bytes_msg_zerocopy",
+        "payload_bytes_sendfile"};
+
     final long nid;
     int pid;
     long incarnation;
@@ -22,48 +28,53 @@ final class Peer
     final ZcRequestTable<EngineTx> zcRequests = new ZcRequestTable<>();
     boolean connectRequested;
     long lastAliveNs;
+    /** When the peer last had a connection or something to send; forgotten once idle long enough. */
+    long idleSinceNs;
 
-    final AtomicCounter bytesIn;
-    final AtomicCounter bytesOut;
-    final AtomicCounter msgsIn;
-    final AtomicCounter msgsOut;
-    final AtomicCounter connectionsOpened;
-    final AtomicCounter connectionsClosed;
-    final AtomicCounter timeouts;
-    final AtomicCounter protocolErrors;
+    /** This peer's counters, registered while it is remembered. */
+    final CounterGroup counters;
+    final Counter bytesIn;
+    final Counter bytesOut;
+    final Counter msgsIn;
+    final Counter msgsOut;
+    final Counter connectionsOpened;
+    final Counter connectionsClosed;
+    final Counter timeouts;
+    final Counter protocolErrors;
     /** Received V2 messages whose {@code ksm_csum} did not match (each also a protocol error). */
-    final AtomicCounter checksumErrors;
-    final AtomicCounter sendsFailed;
-    final AtomicCounter zcRequestsSent;
-    final AtomicCounter zcAcksReceived;
-    final AtomicCounter zcTimeouts;
-    final AtomicCounter bytesOutCopy;
-    final AtomicCounter bytesOutSplice;
-    final AtomicCounter bytesOutMsgZeroCopy;
-    final AtomicCounter bytesOutSendfile;
+    final Counter checksumErrors;
+    final Counter sendsFailed;
+    final Counter zcRequestsSent;
+    final Counter zcAcksReceived;
+    final Counter zcTimeouts;
+    final Counter bytesOutCopy;
+    final Counter bytesOutSplice;
+    final Counter bytesOutMsgZeroCopy;
+    final Counter bytesOutSendfile;
 
-    Peer(final long nid, final CounterSet counters, final long nowNs)
+    Peer(final long nid, final CounterSet counterSet, final long nowNs)
     {
         this.nid = nid;
         this.lastAliveNs = nowNs;
-        final String label = "peer " + Nid.toString(nid);
-        bytesIn = counters.allocate(label + " bytes_in");
-        bytesOut = counters.allocate(label + " bytes_out");
-        msgsIn = counters.allocate(label + " msgs_in");
-        msgsOut = counters.allocate(label + " msgs_out");
-        connectionsOpened = counters.allocate(label + " conns_opened");
-        connectionsClosed = counters.allocate(label + " conns_closed");
-        timeouts = counters.allocate(label + " timeouts");
-        protocolErrors = counters.allocate(label + " protocol_errors");
-        checksumErrors = counters.allocate(label + " checksum_errors");
-        sendsFailed = counters.allocate(label + " sends_failed");
-        zcRequestsSent = counters.allocate(label + " zc_requests_sent");
-        zcAcksReceived = counters.allocate(label + " zc_acks_received");
-        zcTimeouts = counters.allocate(label + " zc_timeouts");
-        bytesOutCopy = counters.allocate(label + " payload_bytes_copy");
-        bytesOutSplice = counters.allocate(label + " payload_bytes_splice");
-        bytesOutMsgZeroCopy = counters.allocate(label + " payload_bytes_msg_zerocopy");
-        bytesOutSendfile = counters.allocate(label + " payload_bytes_sendfile");
+        this.idleSinceNs = nowNs;
+        counters = counterSet.group("peer " + Nid.toString(nid), NAMES);
+        bytesIn = counters.counter(0);
+        bytesOut = counters.counter(1);
+        msgsIn = counters.counter(2);
+        msgsOut = counters.counter(3);
+        connectionsOpened = counters.counter(4);
+        connectionsClosed = counters.counter(5);
+        timeouts = counters.counter(6);
+        protocolErrors = counters.counter(7);
+        checksumErrors = counters.counter(8);
+        sendsFailed = counters.counter(9);
+        zcRequestsSent = counters.counter(10);
+        zcAcksReceived = counters.counter(11);
+        zcTimeouts = counters.counter(12);
+        bytesOutCopy = counters.counter(13);
+        bytesOutSplice = counters.counter(14);
+        bytesOutMsgZeroCopy = counters.counter(15);
+        bytesOutSendfile = counters.counter(16);
     }
 
     Connection connectionOfType(final int ctype)

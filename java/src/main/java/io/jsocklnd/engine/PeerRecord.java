@@ -1,7 +1,6 @@
 package io.jsocklnd.engine;
 
 import io.jsocklnd.wire.Nid;
-import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * Control-plane state of one peer, owned by the conductor: identity, what was negotiated, how many
@@ -9,6 +8,11 @@ import org.agrona.concurrent.status.AtomicCounter;
  */
 final class PeerRecord
 {
+    private static final String[] NAMES = {
+        "connect_attempts", "reconnects", "hellos_refused_by_peer", "hellos_refused_race",
+        "hellos_crossed", "hellos_refused_duplicate", "hellos_refused_stale", "connect_failures",
+        "version_fallbacks", "version_resets", "connects_deferred_accepting"};
+
     final long nid;
     int pid;
     long incarnation;
@@ -32,38 +36,45 @@ final class PeerRecord
     /** An attempt failed with "retry at once" and the next has not started yet: still connecting. */
     boolean retryNow;
     boolean wanted;
+    /** On the conductor's list of records that want connections (taken off it once they no longer do). */
+    boolean listed;
+    /** When the peer last had a connection or a hello exchange; forgotten once idle long enough. */
+    long idleSinceNs;
     long retryIntervalNs;
     long nextAttemptNs;
     int retries;
 
-    final AtomicCounter connectAttempts;
-    final AtomicCounter reconnects;
-    final AtomicCounter refusedByPeer;
-    final AtomicCounter refusedRace;
+    /** This peer's control-plane counters, registered while it is remembered. */
+    final CounterGroup counters;
+    final Counter connectAttempts;
+    final Counter reconnects;
+    final Counter refusedByPeer;
+    final Counter refusedRace;
     /** Hellos from this peer that arrived while connecting to it: connection races, whoever wins them. */
-    final AtomicCounter helloCrossings;
-    final AtomicCounter refusedDuplicate;
-    final AtomicCounter refusedStale;
-    final AtomicCounter connectFailures;
-    final AtomicCounter versionFallbacks;
-    final AtomicCounter versionResets;
-    final AtomicCounter connectsDeferred;
+    final Counter helloCrossings;
+    final Counter refusedDuplicate;
+    final Counter refusedStale;
+    final Counter connectFailures;
+    final Counter versionFallbacks;
+    final Counter versionResets;
+    final Counter connectsDeferred;
 
-    PeerRecord(final long nid, final CounterSet counters)
+    PeerRecord(final long nid, final CounterSet counterSet, final long nowNs)
     {
         this.nid = nid;
-        final String label = "peer " + Nid.toString(nid);
-        connectAttempts = counters.allocate(label + " connect_attempts");
-        reconnects = counters.allocate(label + " reconnects");
-        refusedByPeer = counters.allocate(label + " hellos_refused_by_peer");
-        refusedRace = counters.allocate(label + " hellos_refused_race");
-        helloCrossings = counters.allocate(label + " hellos_crossed");
-        refusedDuplicate = counters.allocate(label + " hellos_refused_duplicate");
-        refusedStale = counters.allocate(label + " hellos_refused_stale");
-        connectFailures = counters.allocate(label + " connect_failures");
-        versionFallbacks = counters.allocate(label + " version_fallbacks");
-        versionResets = counters.allocate(label + " version_resets");
-        connectsDeferred = counters.allocate(label + " connects_deferred_accepting");
+        this.idleSinceNs = nowNs;
+        counters = counterSet.group("peer " + Nid.toString(nid), NAMES);
+        connectAttempts = counters.counter(0);
+        reconnects = counters.counter(1);
+        refusedByPeer = counters.counter(2);
+        refusedRace = counters.counter(3);
+        helloCrossings = counters.counter(4);
+        refusedDuplicate = counters.counter(5);
+        refusedStale = counters.counter(6);
+        connectFailures = counters.counter(7);
+        versionFallbacks = counters.counter(8);
+        versionResets = counters.counter(9);
+        connectsDeferred = counters.counter(10);
     }
 
     int total()

@@ -80,6 +80,7 @@ public final class NodeConfig
     private long keepaliveNs = TimeUnit.SECONDS.toNanos(30);
     private long minReconnectNs = TimeUnit.SECONDS.toNanos(1);
     private long maxReconnectNs = TimeUnit.SECONDS.toNanos(60);
+    private long peerIdleTimeoutNs = TimeUnit.SECONDS.toNanos(10);
     private int txBufferSize;
     private int rxBufferSize;
     private boolean nagle;
@@ -423,6 +424,33 @@ public final class NodeConfig
     public long maxReconnectNs()
     {
         return maxReconnectNs;
+    }
+
+    /**
+     * How long a peer with no connection, nothing queued and no ZC request pending is remembered before it is
+     * forgotten with its counters (the kernel drops such a peer at once). What was learned about it (an older
+     * version it speaks, its incarnation, its reconnect backoff) goes with it. Default 10 s.
+     *
+     * @param timeout idle time, at least 0.
+     * @param unit    its unit.
+     * @return this.
+     */
+    public NodeConfig peerIdleTimeout(final long timeout, final TimeUnit unit)
+    {
+        if (timeout < 0)
+        {
+            throw new IllegalArgumentException("peer idle timeout must not be negative: " + timeout);
+        }
+        this.peerIdleTimeoutNs = unit.toNanos(timeout);
+        return this;
+    }
+
+    /**
+     * @return the peer idle timeout in ns.
+     */
+    public long peerIdleTimeoutNs()
+    {
+        return peerIdleTimeoutNs;
     }
 
     /**

@@ -6,6 +6,8 @@ import io.jsocklnd.harness.CompletionRouter;
 import io.jsocklnd.harness.Traffic;
 import io.jsocklnd.harness.TrafficEndpoint;
 import io.jsocklnd.harness.TrafficSender;
+import io.jsocklnd.harness.flood.PeerFlood;
+import io.jsocklnd.lnet.Lnet;
 import io.jsocklnd.node.NodeConfig;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.WireConstants;
@@ -57,6 +59,7 @@ public final class Soak
     private long agentErrors;
     private long protocolErrors;
     private final List<String> problems = new ArrayList<>();
+    private final Visitors visitors = new Visitors();
 
     private Soak(final long seed)
     {
@@ -86,6 +89,9 @@ public final class Soak
         long heapBaseline = -1;
         long heapEnd = -1;
         long lastReportNs = startNs;
+        final Lnet visited = Lnet.start(new NodeConfig().nid(Visitors.NID).peerIdleTimeout(200, TimeUnit.MILLISECONDS));
+        final Thread visitorThread = new Thread(() -> visitors.run(visited, seed), "soak-visitors");
+        visitorThread.start();
         try
         {
             while (System.nanoTime() - startNs < durationNs && problems.size() < 20)
@@ -120,10 +126,15 @@ public final class Soak
                         restarts, kills, problems.size());
                 }
             }
+            visitors.stop = true;
+            visitorThread.join(120_000);
+            visitors.checkForgotten(visited);
             heapEnd = heapAfterGc();
         }
         finally
         {
+            visitors.stop = true;
+            visited.close();
             for (int i = 0; i < n; i++)
             {
                 retire(i);
@@ -141,6 +152,8 @@ public final class Soak
         {
             problems.add("heap after GC grew from " + (heapBaseline >> 20) + " MiB to " + (heapEnd >> 20) + " MiB");
         }
+        System.out.println("soak: " + visitors);
+        problems.addAll(visitors.problems);
         System.out.printf("soak: %d rounds in %d s: %d messages (%.1f GiB) delivered and checked; %d restarts between " +
             "rounds, %d nodes killed mid-round (%d sends to them failed, each once); heap after GC %d MiB at round 5, " +
             "%d MiB after the last round; agent errors %d, protocol errors %d%n",
@@ -152,6 +165,79 @@ public final class Soak
         }
         System.out.println(problems.isEmpty() ? "RESULT: soak passed" : "RESULT: FAILED, " + problems.size() + " problems");
         return problems.isEmpty();
+    }
+
+    /**
+     * Peers that come and go beside the traffic: independent hand-written peers ({@link PeerFlood}), each from a
+     * loopback address of its own never used again, visit a fifth node in batches, one after another (CONTROL
+     * only) and all at once (every connection type); each pings and must be answered, and the node must forget
+     * every one of them.
+     */
+    private static final class Visitors
+    {
+        static final String NID = "127.0.44.9@tcp";
+        private static final int BATCH = 200;
+
+        volatile boolean stop;
+        final List<String> problems = new ArrayList<>();
+        private long batches;
+        private long peers;
+        private long answered;
+
+        void run(final Lnet node, final long seed)
+        {
+            int nextAddress = 5_000_000;
+            try
+            {
+                while (!stop && problems.size() < 5)
+                {
+                    final PeerFlood.Options options = new PeerFlood.Options();
+                    options.nodeAddress = "127.0.44.9";
+                    options.nodeNid = node.nid();
+                    options.peers = BATCH;
+                    options.firstAddressIndex = nextAddress;
+                    options.serial = batches % 2 == 0;
+                    options.allTypes = !options.serial;
+                    options.perPeerTimeoutMs = 20_000;
+                    options.overallTimeoutMs = 120_000;
+                    options.seed = seed + batches;
+                    nextAddress += BATCH;
+                    final PeerFlood.Report report = PeerFlood.run(options);
+                    batches++;
+                    peers += report.peers;
+                    answered += report.peersAnswered;
+                    if (report.peersAnswered != BATCH)
+                    {
+                        problems.add("visitors: " + report);
+                    }
+                }
+            }
+            catch (final Exception ex)
+            {
+                problems.add("visitors: " + ex);
+            }
+        }
+
+        void checkForgotten(final Lnet node)
+        {
+            final boolean forgotten = Await.until(() ->
+            {
+                final Map<String, Long> c = node.node().counters();
+                return c.get("io peers") == 0 && c.get("conductor peers") == 0;
+            }, 30_000);
+            final Map<String, Long> c = node.node().counters();
+            if (!forgotten || c.get("io peers_forgotten") != peers || c.get("node agent_errors") != 0)
+            {
+                problems.add("visited node did not forget its " + peers + " visitors cleanly: " +
+                    "io peers=" + c.get("io peers") + " conductor peers=" + c.get("conductor peers") +
+                    " io peers_forgotten=" + c.get("io peers_forgotten") + " agent_errors=" + c.get("node agent_errors"));
+            }
+        }
+
+        public String toString()
+        {
+            return "visitors: " + batches + " batches, " + peers + " distinct peers, " + answered + " answered";
+        }
     }
 
     /**
