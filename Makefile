@@ -15,7 +15,7 @@ CP_FILE     := java/target/test-classpath.txt
 FUZZ_SECONDS      ?= 5
 FUZZ_LONG_SECONDS ?= 300
 
-.PHONY: all native native-test jar test java-test fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-e2e soak clean
+.PHONY: all native native-test jar test java-test fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-e2e soak scale clean
 
 all: native jar
 
@@ -82,6 +82,17 @@ soak: jar $(CP_FILE)
 	$(MVN) $(MVN_FLAGS) -f java/pom.xml test-compile
 	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
 	  -Dorg.slf4j.simpleLogger.logFile=$(SOAK_LOG) io.jsocklnd.soak.Soak $(SOAK_SECONDS) $(SOAK_SEED)
+
+# Scale: one node and SCALE_PEERS independent peers at once (CONTROL, then all three types, capped by the open-file
+# limit), then SCALE_LIFETIME distinct peers one after another; prints memory per idle peer and connection, set-up
+# rates and the heap over the lifetime run. Log in SCALE_LOG.
+SCALE_PEERS ?= 10000
+SCALE_LIFETIME ?= 100000
+SCALE_LOG ?= java/target/scale.log
+scale: jar $(CP_FILE)
+	$(MVN) $(MVN_FLAGS) -f java/pom.xml test-compile
+	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
+	  -Dorg.slf4j.simpleLogger.logFile=$(SCALE_LOG) io.jsocklnd.soak.ScaleRun $(SCALE_PEERS) $(SCALE_LIFETIME)
 
 # Three nodes in one JVM on 127.0.0.11-13 (current, legacy V2, legacy V1): pings, then DEMO_MIB MiB of 1 MiB PUTs
 # from the current node to each legacy one (zero copy to V2, copied to V1), each checked by the receiver against

@@ -9,9 +9,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,7 +51,7 @@ final class DescriptorExhaustionTest
     {
         final Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
         final List<String> command = List.of(java.toString(), "-Xmx256m",
-            "-cp", System.getProperty("java.class.path"),
+            "-cp", jarredClassPath(dir.resolve("classes")),
             "-Djsocklnd.native.lib=" + System.getProperty("jsocklnd.native.lib"),
             "-Djsocklnd.stats.dir=" + dir,
             "io.jsocklnd.cli.Jsocklnd", "serve", "--nid", NID, "--duration", "300");
@@ -71,8 +77,7 @@ final class DescriptorExhaustionTest
         try
         {
             assertTrue(Await.until(() -> null != stats(dir), 30_000), "serve did not start: " + log);
-            // Classes load lazily, and from a class directory each takes a descriptor: have every path a peer takes
-            // loaded before the limit (from the jar users run, no class needs one).
+            // Every path a peer takes loaded before the limit (jars open lazily, at their first class).
             final PeerFlood.Report warmUp = PeerFlood.run(options(3, 2_900_000, true, 10_000));
             assertEquals(3, warmUp.peersAnswered, warmUp::toString);
             assertTrue(Await.until(() -> stats(dir).get("io connections") == 0, 10_000), "warm-up connections stay");
@@ -116,6 +121,7 @@ final class DescriptorExhaustionTest
         }
         finally
         {
+            System.out.println("serve's warnings and errors:\n" + warnings(log));
             serve.destroy();
             if (!serve.waitFor(10, TimeUnit.SECONDS))
             {
@@ -139,6 +145,66 @@ final class DescriptorExhaustionTest
         options.overallTimeoutMs = 60_000;
         options.seed = System.nanoTime();
         return options;
+    }
+
+    /**
+     * This JVM's class path with every directory packed into a jar, as users run the node: a class loaded from a
+     * directory opens a file, which a process out of descriptors cannot do, while a jar stays open once read.
+     */
+    private static String jarredClassPath(final Path into) throws Exception
+    {
+        Files.createDirectories(into);
+        final List<String> entries = new ArrayList<>();
+        for (final String entry : classPathEntries())
+        {
+            final Path path = Paths.get(entry);
+            if (!Files.isDirectory(path))
+            {
+                entries.add(entry);
+                continue;
+            }
+            final Path jar = into.resolve("dir" + entries.size() + ".jar");
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+                Stream<Path> files = Files.walk(path))
+            {
+                for (final Path file : (Iterable<Path>)files.filter(Files::isRegularFile)::iterator)
+                {
+                    out.putNextEntry(new JarEntry(path.relativize(file).toString().replace('\\', '/')));
+                    Files.copy(file, out);
+                    out.closeEntry();
+                }
+            }
+            entries.add(jar.toString());
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    /** The class path entries, read through a manifest-only jar's Class-Path when the test runs from one. */
+    private static List<String> classPathEntries() throws Exception
+    {
+        final List<String> entries = new ArrayList<>();
+        for (final String entry : System.getProperty("java.class.path").split(File.pathSeparator))
+        {
+            final Path path = Paths.get(entry);
+            if (entry.endsWith(".jar") && Files.isRegularFile(path))
+            {
+                try (JarFile jar = new JarFile(path.toFile()))
+                {
+                    final Manifest manifest = jar.getManifest();
+                    final String listed = null == manifest ? null : manifest.getMainAttributes().getValue("Class-Path");
+                    if (null != listed && jar.size() <= 2)
+                    {
+                        for (final String url : listed.trim().split("\\s+"))
+                        {
+                            entries.add(Paths.get(new URI(url)).toString());
+                        }
+                        continue;
+                    }
+                }
+            }
+            entries.add(entry);
+        }
+        return entries;
     }
 
     private static String warnings(final ConcurrentLinkedQueue<String> log)

@@ -972,6 +972,18 @@ public final class PeerFlood
      *             --timeout-ms T --overall-timeout-ms T --seed S --first-address-index I}.
      * @return the options.
      */
+    private static void sleepQuietly(final long ms)
+    {
+        try
+        {
+            Thread.sleep(ms);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static Options parse(final String[] args)
     {
         final Options o = new Options();
@@ -1028,6 +1040,17 @@ public final class PeerFlood
                 case "--ping-portal":
                     o.pingPortal = Integer.parseInt(value);
                     break;
+                case "--hold-ms":
+                {
+                    final long holdMs = Long.parseLong(value);
+                    o.whileHeld = () ->
+                    {
+                        System.out.println("HELD");
+                        System.out.flush();
+                        sleepQuietly(holdMs);
+                    };
+                    break;
+                }
                 default:
                     throw new IllegalArgumentException("unknown option: " + arg);
             }
@@ -1037,6 +1060,8 @@ public final class PeerFlood
 
     /**
      * Flood from the command line; prints the report as one line and exits 0 only if every peer was answered.
+     * With {@code --hold-ms T} (at once), prints {@code HELD} once every peer is answered and holds every
+     * connection T ms before closing.
      *
      * @param args see {@link #parse}.
      * @throws IOException if the selector cannot be opened.
@@ -1053,7 +1078,7 @@ public final class PeerFlood
             System.err.println("PeerFlood: " + ex.getMessage());
             System.err.println("usage: PeerFlood [--node-address A] [--port P] [--node-nid a.b.c.d@tcp] --peers N " +
                 "[--all-types] [--serial] [--concurrency N] [--timeout-ms T] [--overall-timeout-ms T] [--seed S] " +
-                "[--first-address-index I] [--ping-portal P]");
+                "[--first-address-index I] [--ping-portal P] [--hold-ms T]");
             System.exit(2);
             return;
         }
