@@ -27,7 +27,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -88,8 +87,7 @@ public final class Conductor implements Agent
     /** The records that want connections, the only ones {@link #scheduleConnects()} looks at. */
     private final ArrayList<PeerRecord> wanting = new ArrayList<>();
     private final ArrayList<PeerRecord> forgettable = new ArrayList<>();
-    /** Messages for the IO agent its full queue could not take yet, oldest first: none is ever dropped. */
-    private final ArrayDeque<Object> toIoBacklog = new ArrayDeque<>();
+    private final Outbox outbox;
     private final HelloFlyweight hello = new HelloFlyweight();
     private final AcceptorRequestFlyweight connreq = new AcceptorRequestFlyweight();
     private final AtomicCounter accepted;
@@ -104,7 +102,6 @@ public final class Conductor implements Agent
     private final AtomicCounter refusedNoMemory;
     private final AtomicCounter peerRecords;
     private final AtomicCounter peersForgotten;
-    private final AtomicCounter toIoFull;
     /** Held open so that a connection can still be accepted and refused when the process is out of descriptors. */
     private NativeSocket spareFd;
     private long refusalsUnlogged;
@@ -151,7 +148,7 @@ public final class Conductor implements Agent
         refusedNoMemory = counterSet.allocate("acceptor refused_no_memory");
         peerRecords = counterSet.allocate("conductor peers");
         peersForgotten = counterSet.allocate("conductor peers_forgotten");
-        toIoFull = counterSet.allocate("conductor to_io_queue_full");
+        outbox = new Outbox(toIo, counterSet.allocate("conductor to_io_queue_full"));
 
         if (config.simulatedHelloLatencyNs() > 0)
         {
@@ -201,7 +198,7 @@ public final class Conductor implements Agent
     public int doWork()
     {
         nowNs = clock.nanoTime();
-        int work = drainBacklog();
+        int work = outbox.drain();
         work += drainIo();
         work += pollSockets();
         work += releaseDelayedWrites();
@@ -216,29 +213,6 @@ public final class Conductor implements Agent
         return work;
     }
 
-    /**
-     * Send to the IO agent; a full queue keeps the message in order for the next duty cycle.
-     */
-    private void toIo(final Object message)
-    {
-        if (!toIoBacklog.isEmpty() || !toIo.offer(message))
-        {
-            toIoFull.incrementOrdered();
-            toIoBacklog.add(message);
-        }
-    }
-
-    private int drainBacklog()
-    {
-        int work = 0;
-        Object message;
-        while ((message = toIoBacklog.peek()) != null && toIo.offer(message))
-        {
-            toIoBacklog.poll();
-            work++;
-        }
-        return work;
-    }
 
     private void want(final PeerRecord record)
     {
@@ -286,7 +260,7 @@ public final class Conductor implements Agent
     public void onClose()
     {
         Object message;
-        while ((message = toIoBacklog.poll()) != null)
+        while ((message = outbox.takeUnsent()) != null)
         {
             if (message instanceof EngineCommands.Attach)
             {
@@ -714,7 +688,7 @@ public final class Conductor implements Agent
             if (record.total() > 0)
             {
                 record.refusedStale.incrementOrdered();
-                toIo(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted"));
+                outbox.send(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted"));
                 record.version = 0;
             }
             record.incarnation = incarnation;
@@ -726,7 +700,7 @@ public final class Conductor implements Agent
             (record.version != 0 && record.version != replyVersion)))
         {
             record.refusedStale.incrementOrdered();
-            toIo(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
+            outbox.send(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
             record.incarnation = incarnation;
             record.version = 0;
             failActive(h, Errno.ESTALE, "peer restarted: incarnation changed", RETRY_NOW);
@@ -805,7 +779,7 @@ public final class Conductor implements Agent
                     record.retries = 0;
                     if (record.total() == 0)
                     {
-                        toIo(new EngineCommands.ConnectFailed(record.nid));
+                        outbox.send(new EngineCommands.ConnectFailed(record.nid));
                     }
                 }
                 break;
@@ -818,7 +792,7 @@ public final class Conductor implements Agent
                 if (record.total() == 0)
                 {
                     record.wanted = false;
-                    toIo(new EngineCommands.ConnectFailed(record.nid));
+                    outbox.send(new EngineCommands.ConnectFailed(record.nid));
                 }
                 break;
         }
@@ -1143,7 +1117,7 @@ public final class Conductor implements Agent
         {
             record.refusedStale.incrementOrdered();
             LOG.info("{}: refused: peer restarted or changed protocol, closing its connections rc={}", h, -Errno.ESTALE);
-            toIo(new EngineCommands.ClosePeer(peerNid, Errno.ESTALE, "peer restarted or changed protocol"));
+            outbox.send(new EngineCommands.ClosePeer(peerNid, Errno.ESTALE, "peer restarted or changed protocol"));
             record.incarnation = incarnation;
             record.version = 0;
             writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
@@ -1434,7 +1408,7 @@ public final class Conductor implements Agent
         {
             record.connections[ctype]++;
         }
-        toIo(new EngineCommands.Attach(
+        outbox.send(new EngineCommands.Attach(
             h.id, record.nid, peerPid, incarnation, h.socket, ctype, proto, peerOrder, h.local, h.remote));
     }
 

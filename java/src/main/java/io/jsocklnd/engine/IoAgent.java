@@ -70,8 +70,7 @@ public final class IoAgent implements Agent
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
     private final ArrayDeque<EngineTx> pool = new ArrayDeque<>();
     private final ArrayDeque<UnsafeBuffer> rxPool = new ArrayDeque<>();
-    /** Messages for the conductor its full queue could not take yet, oldest first: none is ever dropped. */
-    private final ArrayDeque<Object> toConductorBacklog = new ArrayDeque<>();
+    private final Outbox outbox;
     private final ArrayList<Peer> forgettable = new ArrayList<>();
     final TxScratch txScratch = new TxScratch();
     private final ArrayList<Connection> dirty = new ArrayList<>();
@@ -98,7 +97,6 @@ public final class IoAgent implements Agent
     private final AtomicCounter peersRemembered;
     private final AtomicCounter peersForgotten;
     private final AtomicCounter liveConnections;
-    private final AtomicCounter toConductorFull;
     private final long peerIdleNs;
     final AtomicCounter zcAcksPiggybacked;
     final AtomicCounter zcNoopsMerged;
@@ -172,7 +170,7 @@ public final class IoAgent implements Agent
         peersRemembered = counterSet.allocate("io peers");
         peersForgotten = counterSet.allocate("io peers_forgotten");
         liveConnections = counterSet.allocate("io connections");
-        toConductorFull = counterSet.allocate("io to_conductor_queue_full");
+        outbox = new Outbox(toConductor, counterSet.allocate("io to_conductor_queue_full"));
         peerIdleNs = config.peerIdleTimeoutNs();
         zcMinPayload = config.zcMinPayload();
         zcEnabled = config.zcMode() != NodeConfig.ZcMode.COPY;
@@ -208,7 +206,7 @@ public final class IoAgent implements Agent
     public int doWork()
     {
         nowNs = clock.nanoTime();
-        int work = drainBacklog();
+        int work = outbox.drain();
         work += drainConductor();
         work += drainDeferredCompletions();
         work += handler.onDutyCycle();
@@ -317,7 +315,7 @@ public final class IoAgent implements Agent
             else
             {
                 closeSocketQuietly(attach);
-                toConductor(new EngineCommands.Closed(attach.peerNid, attach.ctype, attach.connectionId, Errno.ENOMEM, false));
+                outbox.send(new EngineCommands.Closed(attach.peerNid, attach.ctype, attach.connectionId, Errno.ENOMEM, false));
             }
         }
     }
@@ -382,29 +380,6 @@ public final class IoAgent implements Agent
         }
     }
 
-    /**
-     * Send to the conductor; a full queue keeps the message in order for the next duty cycle.
-     */
-    private void toConductor(final Object message)
-    {
-        if (!toConductorBacklog.isEmpty() || !toConductor.offer(message))
-        {
-            toConductorFull.incrementOrdered();
-            toConductorBacklog.add(message);
-        }
-    }
-
-    private int drainBacklog()
-    {
-        int work = 0;
-        Object message;
-        while ((message = toConductorBacklog.peek()) != null && toConductor.offer(message))
-        {
-            toConductorBacklog.poll();
-            work++;
-        }
-        return work;
-    }
 
     /**
      * A receive buffer for a connection that has bytes to read.
@@ -484,7 +459,7 @@ public final class IoAgent implements Agent
         if (!peer.connectRequested)
         {
             peer.connectRequested = true;
-            toConductor(new EngineCommands.ConnectRequest(peer.nid, peer.pid == 0 ? config.pid() : peer.pid));
+            outbox.send(new EngineCommands.ConnectRequest(peer.nid, peer.pid == 0 ? config.pid() : peer.pid));
         }
     }
 
@@ -1099,7 +1074,7 @@ public final class IoAgent implements Agent
         c.peer.connectionsClosed.incrementOrdered();
         c.peer.idleSinceNs = nowNs;
         c.counters.close();
-        toConductor(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));
+        outbox.send(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));
 
         if (c.peer.connections.isEmpty() && !c.peer.waiting.isEmpty())
         {

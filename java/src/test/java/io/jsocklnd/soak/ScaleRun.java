@@ -169,13 +169,17 @@ public final class ScaleRun
                 if (line.equals("HELD") && null != whileHeld)
                 {
                     whileHeld.run();
-                    child.destroy();
+                    break;
                 }
                 else if (line.startsWith("flood "))
                 {
                     report = line;
                 }
             }
+        }
+        if (null != whileHeld)
+        {
+            child.destroy();
         }
         if (!child.waitFor(60, TimeUnit.SECONDS))
         {

@@ -80,12 +80,18 @@ class PeerFloodTest
             assertEquals(PEERS, r.peersAnswered, r::toString);
             assertEquals(0, r.peersFailed, r::toString);
             assertEquals(PEERS, r.connectionsOpened, r::toString);
-            assertTrue(Await.until(() -> counter(lnet, "acceptor accepted") == r.connectionsOpened, 5_000),
-                summary(lnet));
-            assertEquals(PEERS, counter(lnet, "lnet pings_answered"), summary(lnet));
-            assertTrue(Await.until(() -> lnet.node().connections().isEmpty(), 5_000),
-                () -> lnet.node().connections().toString());
+            assertNodeSawEveryPeer(lnet, r);
         }
+    }
+
+    /** The node accepted every connection the flood opened, answered every ping, and closed everything after. */
+    private static void assertNodeSawEveryPeer(final Lnet lnet, final PeerFlood.Report r)
+    {
+        assertTrue(Await.until(() -> counter(lnet, "acceptor accepted") == r.connectionsOpened, 5_000),
+            summary(lnet));
+        assertEquals(PEERS, counter(lnet, "lnet pings_answered"), summary(lnet));
+        assertTrue(Await.until(() -> lnet.node().connections().isEmpty(), 5_000),
+            () -> lnet.node().connections().toString());
     }
 
     @Test
@@ -112,11 +118,7 @@ class PeerFloodTest
             assertEquals(expected, r.connectionsOpened, r::toString);
             assertEquals(0, r.heldLost, r::toString);
             assertEquals(expected, liveWhileHeld[0], "the node held every peer's connections at once");
-            assertTrue(Await.until(() -> counter(lnet, "acceptor accepted") == r.connectionsOpened, 5_000),
-                summary(lnet));
-            assertEquals(PEERS, counter(lnet, "lnet pings_answered"), summary(lnet));
-            assertTrue(Await.until(() -> lnet.node().connections().isEmpty(), 5_000),
-                () -> lnet.node().connections().toString());
+            assertNodeSawEveryPeer(lnet, r);
         }
     }
 
