@@ -213,7 +213,6 @@ public final class Conductor implements Agent
         return work;
     }
 
-
     private void want(final PeerRecord record)
     {
         if (!record.wanted)
@@ -883,8 +882,7 @@ public final class Conductor implements Agent
     {
         if (null == spareFd)
         {
-            refusalsUnlogged++;
-            refusedFdLimit.incrementOrdered();
+            // Nothing to refuse with: the connection waits in the backlog until a descriptor is free.
             tryReopenSpare();
             return;
         }

@@ -303,18 +303,14 @@ final class Connection
      */
     private void returnRxBufferIfEmpty()
     {
-        if (null != rxBuffer && rxStart == rxEnd && rxState != RX_PARSE && rxState != RX_PARSE_WAIT)
+        if (rxStart == rxEnd && rxState != RX_PARSE && rxState != RX_PARSE_WAIT)
         {
-            agent.returnRxBuffer(rxBuffer);
-            rxBuffer = null;
-            rxBufferAddress = 0;
-            rxStart = 0;
-            rxEnd = 0;
+            releaseRxBuffer();
         }
     }
 
     /**
-     * Give the receive buffer back for good (the connection is closed).
+     * Give the receive buffer back, whatever it holds (also when the connection closes).
      */
     void releaseRxBuffer()
     {

@@ -73,14 +73,6 @@ public final class CounterSet
     }
 
     /**
-     * @return how many peer and connection groups are registered now.
-     */
-    public int groupCount()
-    {
-        return groups.size();
-    }
-
-    /**
      * Read every live counter: agent totals first, then peers and connections in the order they came.
      *
      * @return label to value (values of the same label summed).

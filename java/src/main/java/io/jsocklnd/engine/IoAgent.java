@@ -5,6 +5,8 @@ import io.jsocklnd.conn.ZcRequestTable;
 import io.jsocklnd.nativeio.Epoll;
 import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
 import io.jsocklnd.nativeio.Errno;
+import io.jsocklnd.nativeio.IovecArrayFlyweight;
+import io.jsocklnd.nativeio.MsghdrFlyweight;
 import io.jsocklnd.nativeio.NativeConstants;
 import io.jsocklnd.nativeio.NativeIoException;
 import io.jsocklnd.node.MessageHandler;
@@ -15,8 +17,6 @@ import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.ProtocolException;
 import io.jsocklnd.wire.WireConstants;
-import io.jsocklnd.nativeio.IovecArrayFlyweight;
-import io.jsocklnd.nativeio.MsghdrFlyweight;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.IntArrayList;
@@ -379,7 +379,6 @@ public final class IoAgent implements Agent
             LOG.warn("conn#{}: close failed: {}", attach.connectionId, ex.getMessage());
         }
     }
-
 
     /**
      * A receive buffer for a connection that has bytes to read.

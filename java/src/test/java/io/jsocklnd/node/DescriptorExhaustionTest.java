@@ -3,8 +3,8 @@ package io.jsocklnd.node;
 import io.jsocklnd.cli.Jsocklnd;
 import io.jsocklnd.cli.Json;
 import io.jsocklnd.harness.Await;
+import io.jsocklnd.harness.FileLimit;
 import io.jsocklnd.harness.flood.PeerFlood;
-import io.jsocklnd.wire.Nid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,11 +81,7 @@ final class DescriptorExhaustionTest
             final PeerFlood.Report warmUp = PeerFlood.run(options(3, 2_900_000, true, 10_000));
             assertEquals(3, warmUp.peersAnswered, warmUp::toString);
             assertTrue(Await.until(() -> stats(dir).get("io connections") == 0, 10_000), "warm-up connections stay");
-            final long open;
-            try (Stream<Path> fds = Files.list(Paths.get("/proc", Long.toString(serve.pid()), "fd")))
-            {
-                open = fds.count();
-            }
+            final long open = FileLimit.open(serve.pid());
             final long limit = open + HEADROOM;
             final Process prlimit = new ProcessBuilder("prlimit", "--pid", Long.toString(serve.pid()),
                 "--nofile=" + limit + ":" + limit).inheritIO().start();
@@ -132,13 +128,8 @@ final class DescriptorExhaustionTest
 
     private static PeerFlood.Options options(final int peers, final int firstAddress, final boolean serial, final long timeoutMs)
     {
-        final PeerFlood.Options options = new PeerFlood.Options();
+        final PeerFlood.Options options = PeerFlood.Options.toward(NID, peers, firstAddress);
         options.allTypes = serial;
-        options.nodeAddress = "127.0.63.1";
-        options.nodePort = 988;
-        options.nodeNid = Nid.parse(NID);
-        options.peers = peers;
-        options.firstAddressIndex = firstAddress;
         options.serial = serial;
         options.concurrency = peers;
         options.perPeerTimeoutMs = timeoutMs;

@@ -1,6 +1,7 @@
 package io.jsocklnd.node;
 
 import io.jsocklnd.harness.Await;
+import io.jsocklnd.harness.FileLimit;
 import io.jsocklnd.harness.LogCapture;
 import io.jsocklnd.harness.flood.PeerFlood;
 import io.jsocklnd.lnet.Lnet;
@@ -95,13 +96,8 @@ final class ManyPeersTest
     private static PeerFlood.Options options(
         final NodeConfig config, final int peers, final int firstAddress, final boolean allTypes, final boolean serial)
     {
-        final PeerFlood.Options options = new PeerFlood.Options();
-        final int addr = Nid.addr(config.nid());
-        options.nodeAddress = (addr >>> 24) + "." + ((addr >>> 16) & 0xFF) + "." + ((addr >>> 8) & 0xFF) + "." + (addr & 0xFF);
+        final PeerFlood.Options options = PeerFlood.Options.toward(Nid.toString(config.nid()), peers, firstAddress);
         options.nodePort = config.port();
-        options.nodeNid = config.nid();
-        options.peers = peers;
-        options.firstAddressIndex = firstAddress;
         options.allTypes = allTypes;
         options.serial = serial;
         options.perPeerTimeoutMs = 20_000;

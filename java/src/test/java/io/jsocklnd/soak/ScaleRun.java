@@ -1,6 +1,7 @@
 package io.jsocklnd.soak;
 
 import io.jsocklnd.harness.Await;
+import io.jsocklnd.harness.FileLimit;
 import io.jsocklnd.harness.flood.PeerFlood;
 import io.jsocklnd.lnet.Lnet;
 import io.jsocklnd.node.NodeConfig;
@@ -10,7 +11,6 @@ import java.io.InputStreamReader;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +42,7 @@ public final class ScaleRun
 
     public static void main(final String[] args) throws Exception
     {
-        final long limit = openFileLimit();
+        final long limit = FileLimit.current();
         final int wanted = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         final int atOnce = (int)Math.min(wanted, (limit - 1_000) / 3);
         final int lifetime = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
@@ -199,18 +199,6 @@ public final class ScaleRun
         {
             problems.add("peers not forgotten: " + node.node().counters().get("io peers"));
         }
-    }
-
-    private static long openFileLimit() throws Exception
-    {
-        for (final String line : Files.readAllLines(Paths.get("/proc/self/limits")))
-        {
-            if (line.startsWith("Max open files"))
-            {
-                return Long.parseLong(line.substring("Max open files".length()).trim().split("\\s+")[0]);
-            }
-        }
-        return 1024;
     }
 
     /** Heap and direct memory in use after a full collection. */

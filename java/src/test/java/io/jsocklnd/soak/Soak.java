@@ -191,11 +191,7 @@ public final class Soak
             {
                 while (!stop && problems.size() < 5)
                 {
-                    final PeerFlood.Options options = new PeerFlood.Options();
-                    options.nodeAddress = "127.0.44.9";
-                    options.nodeNid = node.nid();
-                    options.peers = BATCH;
-                    options.firstAddressIndex = nextAddress;
+                    final PeerFlood.Options options = PeerFlood.Options.toward(NID, BATCH, nextAddress);
                     options.serial = batches % 2 == 0;
                     options.allTypes = !options.serial;
                     options.perPeerTimeoutMs = 20_000;

@@ -69,6 +69,24 @@ public final class PeerFlood
     /** What to flood and how. */
     public static final class Options
     {
+        /**
+         * Options for a flood of a node by its NID.
+         *
+         * @param nodeNid           the node's NID, {@code a.b.c.d@tcp[N]}; its address is the one connected to.
+         * @param peers             how many peers.
+         * @param firstAddressIndex index of the first peer's address.
+         * @return options with the other fields at their defaults.
+         */
+        public static Options toward(final String nodeNid, final int peers, final int firstAddressIndex)
+        {
+            final Options o = new Options();
+            o.nodeAddress = nodeNid.substring(0, nodeNid.indexOf('@'));
+            o.nodeNid = parseNid(nodeNid);
+            o.peers = peers;
+            o.firstAddressIndex = firstAddressIndex;
+            return o;
+        }
+
         /** The node's IPv4 address. */
         public String nodeAddress = "127.0.0.1";
         /** The node's acceptor port. */

@@ -159,12 +159,8 @@ class PeerFloodTest
 
     private static PeerFlood.Options options(final String nodeIp, final int peers, final int firstAddressIndex)
     {
-        final PeerFlood.Options o = new PeerFlood.Options();
-        o.nodeAddress = nodeIp;
+        final PeerFlood.Options o = PeerFlood.Options.toward(nodeIp + "@tcp", peers, firstAddressIndex);
         o.nodePort = PORT;
-        o.nodeNid = PeerFlood.parseNid(nodeIp + "@tcp");
-        o.peers = peers;
-        o.firstAddressIndex = firstAddressIndex;
         o.perPeerTimeoutMs = 10_000;
         o.overallTimeoutMs = 25_000;
         o.seed = 0x5eedL;

@@ -1,4 +1,4 @@
-package io.jsocklnd.node;
+package io.jsocklnd.harness;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +9,7 @@ import java.util.stream.Stream;
  * This JVM's open-file budget, for tests that hold thousands of sockets (the JVM raises its soft limit to the
  * hard one at start).
  */
-final class FileLimit
+public final class FileLimit
 {
     private FileLimit()
     {
@@ -18,7 +18,7 @@ final class FileLimit
     /**
      * @return the soft "Max open files" limit of this process.
      */
-    static long current() throws Exception
+    public static long current() throws Exception
     {
         for (final String line : Files.readAllLines(Paths.get("/proc/self/limits")))
         {
@@ -31,11 +31,12 @@ final class FileLimit
     }
 
     /**
-     * @return descriptors this process has open now.
+     * @param pid a process on this machine.
+     * @return descriptors it has open now.
      */
-    static long open() throws Exception
+    public static long open(final long pid) throws Exception
     {
-        try (Stream<Path> fds = Files.list(Paths.get("/proc/self/fd")))
+        try (Stream<Path> fds = Files.list(Paths.get("/proc", Long.toString(pid), "fd")))
         {
             return fds.count();
         }
@@ -44,10 +45,10 @@ final class FileLimit
     /**
      * Fail with a clear message unless {@code needed} more descriptors can be opened.
      */
-    static void require(final long needed) throws Exception
+    public static void require(final long needed) throws Exception
     {
         final long limit = current();
-        final long open = open();
+        final long open = open(ProcessHandle.current().pid());
         if (limit - open < needed)
         {
             throw new IllegalStateException("this test needs " + needed + " more open files; the limit is " + limit +
