@@ -15,7 +15,7 @@ CP_FILE     := java/target/test-classpath.txt
 FUZZ_SECONDS      ?= 5
 FUZZ_LONG_SECONDS ?= 300
 
-.PHONY: all native native-test jar test java-test fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-e2e soak scale clean
+.PHONY: all native native-test jar test java-test package-cycles fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-e2e soak scale clean
 
 all: native jar
 
@@ -54,10 +54,14 @@ fuzz: native java-test $(CP_FILE)
 launcher-test: jar
 	SHARED_DIR=$(CURDIR)/../shared scripts/test-launcher.sh
 
-test: native native-test java-test fuzz-short launcher-test demo
+# No two packages may depend on each other (read from the compiled classes by jdeps).
+package-cycles: jar
+	java scripts/PackageCycles.java java/target/classes io.jsocklnd
 
-# JMH micro-benchmarks (java/src/test/java/io/jsocklnd/bench); BENCH=regex selects, e.g. BENCH=ZcCookie.
-BENCH ?= io.jsocklnd.bench
+test: native native-test java-test package-cycles fuzz-short launcher-test demo
+
+# JMH micro-benchmarks (classes named *Benchmark under java/src/test); BENCH=regex selects, e.g. BENCH=NativeCall.
+BENCH ?= ZcCookieBenchmark
 bench: native $(CP_FILE)
 	$(MVN) $(MVN_FLAGS) -f java/pom.xml test-compile
 	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) org.openjdk.jmh.Main -prof gc $(BENCH)

@@ -5,7 +5,7 @@ import io.jsocklnd.decode.RecordKind;
 import io.jsocklnd.decode.StreamDirection;
 import io.jsocklnd.decode.StreamNodes;
 import io.jsocklnd.decode.ZcCookieFlow;
-import io.jsocklnd.engine.ConnTypes;
+import io.jsocklnd.wire.ConnTypes;
 import io.jsocklnd.pcap.TcpConversation;
 import io.jsocklnd.pcap.TcpDirection;
 

@@ -1,6 +1,6 @@
 package io.jsocklnd.cli;
 
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 

@@ -1,6 +1,6 @@
 package io.jsocklnd.cli;
 
-import io.jsocklnd.node.Node;
+import io.jsocklnd.lnd.Node;
 import io.jsocklnd.wire.Nid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

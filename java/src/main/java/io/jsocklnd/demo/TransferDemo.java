@@ -10,7 +10,7 @@ import io.jsocklnd.lnet.PingInfo;
 import io.jsocklnd.lnet.PingResult;
 import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.nativeio.Errno;
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.CloseHelper;

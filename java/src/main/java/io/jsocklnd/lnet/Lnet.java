@@ -2,11 +2,11 @@ package io.jsocklnd.lnet;
 
 import io.jsocklnd.nativeio.Errno;
 import io.jsocklnd.nativeio.NativeIoException;
-import io.jsocklnd.node.CompletionHandler;
-import io.jsocklnd.node.MessageHandler;
-import io.jsocklnd.node.Node;
-import io.jsocklnd.node.NodeConfig;
-import io.jsocklnd.node.RxDecision;
+import io.jsocklnd.lnd.CompletionHandler;
+import io.jsocklnd.lnd.MessageHandler;
+import io.jsocklnd.lnd.Node;
+import io.jsocklnd.lnd.NodeConfig;
+import io.jsocklnd.lnd.RxDecision;
 import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.ProtocolException;

@@ -3,7 +3,7 @@ package io.jsocklnd.cli;
 import io.jsocklnd.harness.Await;
 import io.jsocklnd.lnet.Lnet;
 import io.jsocklnd.lnet.MemoryDescriptor;
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 import io.jsocklnd.wire.Nid;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterAll;

@@ -2,7 +2,7 @@ package io.jsocklnd.cli;
 
 import io.jsocklnd.harness.Await;
 import io.jsocklnd.harness.TrafficEndpoint;
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.WireConstants;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package io.jsocklnd.harness;
 
 import io.jsocklnd.nativeio.DirectMemory;
-import io.jsocklnd.node.MessageHandler;
-import io.jsocklnd.node.RxDecision;
+import io.jsocklnd.lnd.MessageHandler;
+import io.jsocklnd.lnd.RxDecision;
 import io.jsocklnd.wire.LnetHeaderFlyweight;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;

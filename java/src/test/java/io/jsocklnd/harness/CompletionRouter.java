@@ -1,7 +1,7 @@
 package io.jsocklnd.harness;
 
-import io.jsocklnd.node.CompletionHandler;
-import io.jsocklnd.node.Node;
+import io.jsocklnd.lnd.CompletionHandler;
+import io.jsocklnd.lnd.Node;
 
 import java.util.ArrayList;
 import java.util.List;

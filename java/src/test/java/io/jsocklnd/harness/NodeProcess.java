@@ -1,6 +1,6 @@
 package io.jsocklnd.harness;
 
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 import io.jsocklnd.wire.Nid;
 
 import java.io.BufferedReader;

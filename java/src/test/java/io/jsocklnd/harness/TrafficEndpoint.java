@@ -2,8 +2,8 @@ package io.jsocklnd.harness;
 
 import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.nativeio.NativeIoException;
-import io.jsocklnd.node.Node;
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.Node;
+import io.jsocklnd.lnd.NodeConfig;
 import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.WireConstants;

@@ -1,8 +1,8 @@
 package io.jsocklnd.harness;
 
 import io.jsocklnd.nativeio.DirectMemory;
-import io.jsocklnd.node.CompletionHandler;
-import io.jsocklnd.node.Node;
+import io.jsocklnd.lnd.CompletionHandler;
+import io.jsocklnd.lnd.Node;
 import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.concurrent.UnsafeBuffer;

@@ -1,6 +1,6 @@
 package io.jsocklnd.lnet;
 
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.jsocklnd.lnet;
 
 import io.jsocklnd.harness.Await;
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.concurrent.UnsafeBuffer;
 

@@ -1,6 +1,6 @@
 package io.jsocklnd.lnet;
 
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

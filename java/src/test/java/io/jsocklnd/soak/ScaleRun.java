@@ -4,7 +4,7 @@ import io.jsocklnd.harness.Await;
 import io.jsocklnd.harness.FileLimit;
 import io.jsocklnd.harness.flood.PeerFlood;
 import io.jsocklnd.lnet.Lnet;
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

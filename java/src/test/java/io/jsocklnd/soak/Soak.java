@@ -8,7 +8,7 @@ import io.jsocklnd.harness.TrafficEndpoint;
 import io.jsocklnd.harness.TrafficSender;
 import io.jsocklnd.harness.flood.PeerFlood;
 import io.jsocklnd.lnet.Lnet;
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.WireConstants;
 

@@ -2,7 +2,7 @@ package io.jsocklnd.harness.flood;
 
 import io.jsocklnd.harness.Await;
 import io.jsocklnd.lnet.Lnet;
-import io.jsocklnd.node.NodeConfig;
+import io.jsocklnd.lnd.NodeConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

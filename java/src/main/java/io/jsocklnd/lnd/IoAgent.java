@@ -1,0 +1,1128 @@
+package io.jsocklnd.lnd;
+
+import io.jsocklnd.nativeio.Epoll;
+import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
+import io.jsocklnd.nativeio.Errno;
+import io.jsocklnd.nativeio.IovecArrayFlyweight;
+import io.jsocklnd.nativeio.MsghdrFlyweight;
+import io.jsocklnd.nativeio.NativeConstants;
+import io.jsocklnd.nativeio.NativeIoException;
+import io.jsocklnd.wire.ConnTypes;
+import io.jsocklnd.wire.LnetHeaderFlyweight;
+import io.jsocklnd.wire.Nid;
+import io.jsocklnd.wire.ProtocolException;
+import io.jsocklnd.wire.WireConstants;
+import org.agrona.BufferUtil;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.IntArrayList;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongArrayList;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
+
+/**
+ * The data-plane agent: owns its peers and their connections, reads sends from the application ring,
+ * runs the RX state machine, writes gathered sends, ACKs incoming ZC requests, and reports completions.
+ * Every field is owned by the agent's thread.
+ */
+final class IoAgent implements Agent
+{
+    private static final Logger LOG = LoggerFactory.getLogger(IoAgent.class);
+    private static final int SENDS_PER_CYCLE = 256;
+    private static final int EVENTS = 256;
+    private static final long TIMER_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long KEEPALIVE_RETRY_NS = TimeUnit.SECONDS.toNanos(10);
+    /** Receive buffers kept for reuse; more than this many idle ones are left to the collector. */
+    private static final int RX_POOL_RETAINED = 256;
+
+    private final NodeConfig config;
+    private final long localNid;
+    private final MessageHandler handler;
+    private final RingBuffer sendRing;
+    private final RingBuffer completionRing;
+    private final OneToOneConcurrentArrayQueue<Object> fromConductor;
+    private final OneToOneConcurrentArrayQueue<Object> toConductor;
+    private final NanoClock clock;
+    private final CounterSet counterSet;
+    private final Epoll epoll;
+    private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
+    private final Long2ObjectHashMap<Peer> peers = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
+    private final ArrayDeque<EngineTx> pool = new ArrayDeque<>();
+    private final ArrayDeque<UnsafeBuffer> rxPool = new ArrayDeque<>();
+    private final Outbox outbox;
+    private final ArrayList<Peer> forgettable = new ArrayList<>();
+    final TxScratch txScratch = new TxScratch();
+    private final ArrayList<Connection> dirty = new ArrayList<>();
+    private final ArrayList<Connection> expired = new ArrayList<>();
+    private final RxDecision decision = new RxDecision();
+    private final UnsafeBuffer completionScratch = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
+    /** Completions the full completion ring could not take yet, oldest first from {@link #deferredHead}. */
+    private final LongArrayList deferredIds = new LongArrayList();
+    private final IntArrayList deferredStatuses = new IntArrayList();
+    private int deferredHead;
+    private final AtomicCounter sendsAccepted;
+    private final AtomicCounter sendsCompleted;
+    private final AtomicCounter sendsFailed;
+    private final AtomicCounter zcAcksReceived;
+    private final AtomicCounter zcAcksSent;
+    private final AtomicCounter completionRingFull;
+    private final AtomicCounter zcRequestsSent;
+    private final AtomicCounter zcAckNoopsSent;
+    private final AtomicCounter zcAckPairsSent;
+    private final AtomicCounter zcAckRangesSent;
+    private final AtomicCounter zcTimeouts;
+    private final AtomicCounter protocolErrors;
+    private final AtomicCounter attachFailures;
+    private final AtomicCounter peersRemembered;
+    private final AtomicCounter peersForgotten;
+    private final AtomicCounter liveConnections;
+    private final long peerIdleNs;
+    final AtomicCounter zcAcksPiggybacked;
+    final AtomicCounter zcNoopsMerged;
+    /** Payload size from which a send on a ZC-capable connection is a ZC request ({@code zc_min_payload}). */
+    final int zcMinPayload;
+    /** Whether ZC requests are issued at all (not in COPY mode). */
+    final boolean zcEnabled;
+    /** How memory payloads of ZC requests are written, AUTO resolved. */
+    final ZeroCopyWriter.Mode zcWriterMode;
+    final long zcTimeoutNs;
+    private final boolean unsafeZcCompleteOnWrite;
+    private final Consumer<EngineTx> failUnsent = this::failUnsent;
+    private final Consumer<EngineTx> failPendingZc = this::failPendingZc;
+    /** ACKed: the peer has every byte; the kernel's release is moot once the socket is gone. */
+    private final Consumer<EngineTx> completeAckedOnClose = tx -> complete(tx, 0);
+    private final Consumer<EngineTx> releaseAcked = this::releaseAcked;
+    private final org.agrona.concurrent.MessageHandler sendHandler = this::onSendCommand;
+
+    private long nowNs;
+    private long nextTimerNs;
+    private int closeErrno;
+
+    /**
+     * Create the agent; called by the node before start.
+     *
+     * @param config         node settings.
+     * @param handler        the layer above.
+     * @param sendRing       sends from application threads.
+     * @param completionRing completions to the application.
+     * @param fromConductor  established connections and peer commands.
+     * @param toConductor    closed connections and connect requests.
+     * @param clock          time source.
+     * @param counterSet     counters this agent allocates.
+     * @throws NativeIoException if epoll cannot be created.
+     */
+    public IoAgent(
+        final NodeConfig config,
+        final MessageHandler handler,
+        final RingBuffer sendRing,
+        final RingBuffer completionRing,
+        final OneToOneConcurrentArrayQueue<Object> fromConductor,
+        final OneToOneConcurrentArrayQueue<Object> toConductor,
+        final NanoClock clock,
+        final CounterSet counterSet) throws NativeIoException
+    {
+        this.config = config;
+        this.localNid = config.nid();
+        this.handler = handler;
+        this.sendRing = sendRing;
+        this.completionRing = completionRing;
+        this.fromConductor = fromConductor;
+        this.toConductor = toConductor;
+        this.clock = clock;
+        this.counterSet = counterSet;
+        this.epoll = Epoll.open();
+        sendsAccepted = counterSet.allocate("io sends_accepted");
+        sendsCompleted = counterSet.allocate("io sends_completed");
+        sendsFailed = counterSet.allocate("io sends_failed");
+        zcAcksReceived = counterSet.allocate("io zc_acks_received");
+        zcAcksSent = counterSet.allocate("io zc_acks_queued");
+        completionRingFull = counterSet.allocate("io completion_ring_full");
+        zcRequestsSent = counterSet.allocate("io zc_requests_sent");
+        zcAcksPiggybacked = counterSet.allocate("io zc_acks_piggybacked");
+        zcAckNoopsSent = counterSet.allocate("io zc_ack_noops_sent");
+        zcNoopsMerged = counterSet.allocate("io zc_noops_merged");
+        zcAckPairsSent = counterSet.allocate("io zc_ack_pairs_sent");
+        zcAckRangesSent = counterSet.allocate("io zc_ack_ranges_sent");
+        zcTimeouts = counterSet.allocate("io zc_timeouts");
+        protocolErrors = counterSet.allocate("io protocol_errors");
+        attachFailures = counterSet.allocate("io attach_failures");
+        peersRemembered = counterSet.allocate("io peers");
+        peersForgotten = counterSet.allocate("io peers_forgotten");
+        liveConnections = counterSet.allocate("io connections");
+        outbox = new Outbox(toConductor, counterSet.allocate("io to_conductor_queue_full"));
+        peerIdleNs = config.peerIdleTimeoutNs();
+        zcMinPayload = config.zcMinPayload();
+        zcEnabled = config.zcMode() != NodeConfig.ZcMode.COPY;
+        switch (config.zcMode())
+        {
+            case SPLICE:
+                zcWriterMode = ZeroCopyWriter.Mode.SPLICE;
+                break;
+            case MSG_ZEROCOPY:
+                zcWriterMode = ZeroCopyWriter.Mode.MSG_ZEROCOPY;
+                break;
+            case AUTO:
+                zcWriterMode = ZeroCopyWriter.bestAvailable();
+                break;
+            default:
+                zcWriterMode = null;
+                break;
+        }
+        zcTimeoutNs = config.sockTimeoutNs();
+        unsafeZcCompleteOnWrite = config.unsafeZcCompleteOnWrite();
+        if (unsafeZcCompleteOnWrite)
+        {
+            LOG.warn("UNSAFE: ZC sends complete before their ZC-ACK ({}), payload memory may be reused while in flight",
+                NodeConfig.UNSAFE_ZC_COMPLETE_ON_WRITE_PROPERTY);
+        }
+    }
+
+    public String roleName()
+    {
+        return "jsocklnd-io";
+    }
+
+    public int doWork()
+    {
+        nowNs = clock.nanoTime();
+        int work = outbox.drain();
+        work += drainConductor();
+        work += drainDeferredCompletions();
+        work += handler.onDutyCycle();
+        if (deferredHead == deferredIds.size())
+        {
+            work += sendRing.read(sendHandler, SENDS_PER_CYCLE);
+        }
+        work += pollSockets();
+        work += flushDirty();
+        if (nowNs - nextTimerNs >= 0)
+        {
+            nextTimerNs = nowNs + TIMER_INTERVAL_NS;
+            work += checkTimers();
+        }
+        return work;
+    }
+
+    public void onClose()
+    {
+        for (final Connection c : new ArrayList<>(connections.values()))
+        {
+            closeConnection(c, Errno.ESHUTDOWN, "node shutting down", true);
+        }
+        Object command;
+        while ((command = fromConductor.poll()) != null)
+        {
+            if (command instanceof EngineCommands.Attach)
+            {
+                final EngineCommands.Attach attach = (EngineCommands.Attach)command;
+                LOG.info("conn#{} {} {} {}: closed before use: node shutting down", attach.connectionId,
+                    Nid.toString(attach.peerNid), ConnTypes.name(attach.ctype), Addresses.text(attach.remoteAddress));
+                closeSocketQuietly(attach);
+            }
+        }
+        for (final Peer peer : peers.values())
+        {
+            failWaiting(peer, -Errno.ESHUTDOWN);
+        }
+        try
+        {
+            epoll.close();
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("epoll close failed: {}", ex.getMessage());
+        }
+    }
+
+    private int drainConductor()
+    {
+        int work = 0;
+        Object command;
+        while ((command = fromConductor.poll()) != null)
+        {
+            work++;
+            if (command instanceof EngineCommands.Attach)
+            {
+                attach((EngineCommands.Attach)command);
+            }
+            else if (command instanceof EngineCommands.ClosePeer)
+            {
+                final EngineCommands.ClosePeer close = (EngineCommands.ClosePeer)command;
+                final Peer peer = peers.get(close.peerNid);
+                if (null != peer)
+                {
+                    closePeer(peer, close.errno, close.reason);
+                }
+            }
+            else if (command instanceof EngineCommands.ConnectFailed)
+            {
+                final Peer peer = peers.get(((EngineCommands.ConnectFailed)command).peerNid);
+                if (null != peer)
+                {
+                    peer.connectRequested = false;
+                    if (peer.connections.isEmpty())
+                    {
+                        failWaiting(peer, -Errno.EHOSTUNREACH);
+                    }
+                }
+            }
+        }
+        return work;
+    }
+
+    /**
+     * Take an established connection into service. Whatever fails here closes its socket and tells the
+     * conductor, so no connection is ever left half-attached.
+     */
+    private void attach(final EngineCommands.Attach attach)
+    {
+        try
+        {
+            attachConnection(attach);
+        }
+        catch (final RuntimeException | OutOfMemoryError ex)
+        {
+            attachFailures.incrementOrdered();
+            LOG.warn("conn#{} {} {} {}: closed: cannot take the connection into service: {} rc={}", attach.connectionId,
+                Nid.toString(attach.peerNid), ConnTypes.name(attach.ctype), Addresses.text(attach.remoteAddress),
+                ex.toString(), -Errno.ENOMEM);
+            final Connection c = connections.get(attach.connectionId);
+            if (null != c)
+            {
+                closeConnection(c, Errno.ENOMEM, "attach failed", false);
+            }
+            else
+            {
+                closeSocketQuietly(attach);
+                outbox.send(new EngineCommands.Closed(attach.peerNid, attach.ctype, attach.connectionId, Errno.ENOMEM, false));
+            }
+        }
+    }
+
+    private void attachConnection(final EngineCommands.Attach attach)
+    {
+        final Peer peer = peerOf(attach.peerNid);
+        if (peer.incarnation != 0 && peer.incarnation != attach.incarnation)
+        {
+            closePeer(peer, Errno.ESTALE, "peer restarted");
+        }
+        peer.pid = attach.peerPid;
+        peer.incarnation = attach.incarnation;
+        peer.lastAliveNs = nowNs;
+
+        final String label = "conn#" + attach.connectionId + ' ' + Nid.toString(attach.peerNid) + ' ' +
+            ConnTypes.name(attach.ctype) + " V" + attach.proto.version();
+        final ConnectionCounters counters = new ConnectionCounters(counterSet, label);
+        final Connection c;
+        try
+        {
+            c = new Connection(this, attach.connectionId, peer, attach.socket, attach.ctype, attach.proto, attach.order,
+                counters, Addresses.text(attach.remoteAddress), nowNs);
+        }
+        catch (final RuntimeException | OutOfMemoryError ex)
+        {
+            counters.close();
+            throw ex;
+        }
+        try
+        {
+            epoll.add(attach.socket.fd(), NativeConstants.EPOLLIN, attach.connectionId);
+        }
+        catch (final NativeIoException ex)
+        {
+            peer.connections.add(c);
+            connections.put(c.id, c);
+            liveConnections.incrementOrdered();
+            closeConnection(c, ex.errno(), "epoll add failed: " + ex.getMessage(), false);
+            return;
+        }
+        // The 10 s keepalive retry starts with the first keepalive, not with the connection (ksnp_send_keepalive = 0).
+        c.lastKeepaliveNs = nowNs - KEEPALIVE_RETRY_NS;
+        peer.connections.add(c);
+        connections.put(c.id, c);
+        liveConnections.incrementOrdered();
+        peer.connectionsOpened.incrementOrdered();
+        LOG.info("{}: established local={}", c, Addresses.text(attach.localAddress));
+
+        launchWaiting(peer);
+    }
+
+    private static void closeSocketQuietly(final EngineCommands.Attach attach)
+    {
+        try
+        {
+            attach.socket.close();
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("conn#{}: close failed: {}", attach.connectionId, ex.getMessage());
+        }
+    }
+
+    /**
+     * A receive buffer for a connection that has bytes to read.
+     */
+    UnsafeBuffer takeRxBuffer()
+    {
+        final UnsafeBuffer buffer = rxPool.poll();
+        return null != buffer ? buffer :
+            new UnsafeBuffer(BufferUtil.allocateDirectAligned(Connection.RX_BUFFER_CAPACITY, 64));
+    }
+
+    void returnRxBuffer(final UnsafeBuffer buffer)
+    {
+        if (rxPool.size() < RX_POOL_RETAINED)
+        {
+            rxPool.add(buffer);
+        }
+    }
+
+    private Peer peerOf(final long nid)
+    {
+        Peer peer = peers.get(nid);
+        if (null == peer)
+        {
+            peer = new Peer(nid, counterSet, nowNs);
+            peers.put(nid, peer);
+            peersRemembered.incrementOrdered();
+        }
+        return peer;
+    }
+
+    private void onSendCommand(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (msgTypeId == SendCommand.DISCONNECT_MSG_TYPE)
+        {
+            final Peer peer = peers.get(buffer.getLong(index + SendCommand.DST_NID_OFFSET));
+            if (null != peer && !peer.connections.isEmpty())
+            {
+                closePeer(peer, Errno.ECONNABORTED, "disconnected by request");
+            }
+            return;
+        }
+        final EngineTx tx = acquire();
+        tx.lnet();
+        tx.correlationId = buffer.getLong(index + SendCommand.CORRELATION_ID_OFFSET);
+        tx.dstNid = buffer.getLong(index + SendCommand.DST_NID_OFFSET);
+        tx.dstPid = buffer.getInt(index + SendCommand.DST_PID_OFFSET);
+        tx.payloadLength = buffer.getInt(index + SendCommand.PAYLOAD_LENGTH_OFFSET);
+        tx.payloadAddress = buffer.getLong(index + SendCommand.PAYLOAD_ADDRESS_OFFSET);
+        if (msgTypeId == SendCommand.SEND_FILE_MSG_TYPE && tx.payloadLength > 0)
+        {
+            tx.payloadAddress = 0;
+            tx.fileFd = buffer.getInt(index + SendCommand.FILE_FD_OFFSET);
+            tx.fileOffset = buffer.getLong(index + SendCommand.FILE_OFFSET_OFFSET);
+        }
+        tx.header.putBytes(
+            EngineTx.LNET_HEADER_OFFSET, buffer, index + SendCommand.HEADER_OFFSET, LnetHeaderFlyweight.LENGTH);
+        sendsAccepted.incrementOrdered();
+        launch(peerOf(tx.dstNid), tx);
+    }
+
+    private void launch(final Peer peer, final EngineTx tx)
+    {
+        final Connection c = findConnection(peer, tx);
+        if (null != c)
+        {
+            enqueue(c, tx);
+            return;
+        }
+        tx.queuedAtNs = nowNs;
+        peer.waiting.add(tx);
+        requestConnect(peer);
+    }
+
+    private void requestConnect(final Peer peer)
+    {
+        if (!peer.connectRequested)
+        {
+            peer.connectRequested = true;
+            outbox.send(new EngineCommands.ConnectRequest(peer.nid, peer.pid == 0 ? config.pid() : peer.pid));
+        }
+    }
+
+    private void launchWaiting(final Peer peer)
+    {
+        final int n = peer.waiting.size();
+        for (int i = 0; i < n; i++)
+        {
+            final EngineTx tx = peer.waiting.poll();
+            final Connection c = findConnection(peer, tx);
+            if (null == c)
+            {
+                peer.waiting.add(tx);
+            }
+            else
+            {
+                enqueue(c, tx);
+            }
+        }
+        if (peer.waiting.isEmpty())
+        {
+            peer.connectRequested = false;
+        }
+        else
+        {
+            peer.connectRequested = false;
+            requestConnect(peer);
+        }
+    }
+
+    /**
+     * Pick a connection as the kernel does ({@code ksocknal_find_conn_locked}): among those the protocol
+     * says "yes" to, the least queued; else among the "maybe".
+     */
+    private Connection findConnection(final Peer peer, final EngineTx tx)
+    {
+        Connection best = null;
+        int bestMatch = SocklndProtocol.MATCH_NO;
+        long bestQueued = Long.MAX_VALUE;
+        for (int i = 0, n = peer.connections.size(); i < n; i++)
+        {
+            final Connection c = peer.connections.get(i);
+            if (c.closing)
+            {
+                continue;
+            }
+            final int match = c.proto.match(c.ctype, c.matchSize(tx), tx.nonBlocking, config.minBulk());
+            if (match == SocklndProtocol.MATCH_NO)
+            {
+                continue;
+            }
+            if (match > bestMatch || (match == bestMatch && c.queuedBytes() < bestQueued))
+            {
+                best = c;
+                bestMatch = match;
+                bestQueued = c.queuedBytes();
+            }
+        }
+        return best;
+    }
+
+    private void enqueue(final Connection c, final EngineTx tx)
+    {
+        if (!c.hasPendingTx())
+        {
+            c.lastTxProgressNs = nowNs;
+        }
+        c.enqueue(tx, nowNs);
+        markDirty(c);
+    }
+
+    private void markDirty(final Connection c)
+    {
+        if (!c.closing && !dirty.contains(c))
+        {
+            dirty.add(c);
+        }
+    }
+
+    private int flushDirty()
+    {
+        int work = 0;
+        for (int i = 0; i < dirty.size(); i++)
+        {
+            final Connection c = dirty.get(i);
+            if (!c.closing)
+            {
+                work += flush(c);
+            }
+        }
+        dirty.clear();
+        return work;
+    }
+
+    private int flush(final Connection c)
+    {
+        try
+        {
+            return c.flush(nowNs);
+        }
+        catch (final NativeIoException ex)
+        {
+            closeConnectionAndSiblings(c, ex.errno(), ex.getMessage());
+            return 1;
+        }
+    }
+
+    private int pollSockets()
+    {
+        final int n;
+        try
+        {
+            n = epoll.epollWait(events, 0);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.error("epoll_wait failed: {}", ex.getMessage());
+            return 0;
+        }
+        int work = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final Connection c = connections.get(events.data(i));
+            if (null == c || c.closing)
+            {
+                continue;
+            }
+            final int ready = events.events(i);
+            if ((ready & NativeConstants.EPOLLERR) != 0)
+            {
+                work += pollZcCompletions(c);
+            }
+            if (!c.closing && c.isParseWaiting() && (ready & NativeConstants.EPOLLHUP) != 0)
+            {
+                // A connection waiting for a receive decision reads nothing, so a reset shows only as a hang-up.
+                closeConnectionAndSiblings(c, Errno.ECONNRESET, "hung up while a receive waits for its decision");
+                work++;
+                continue;
+            }
+            if (!c.closing && (ready & (NativeConstants.EPOLLIN | NativeConstants.EPOLLERR | NativeConstants.EPOLLHUP)) != 0)
+            {
+                work += read(c);
+            }
+            if (!c.closing && (ready & NativeConstants.EPOLLOUT) != 0)
+            {
+                work += flush(c);
+            }
+        }
+        return work;
+    }
+
+    private int pollZcCompletions(final Connection c)
+    {
+        try
+        {
+            final int work = c.pollZcCompletions();
+            if (work > 0 && c.hasPendingTx())
+            {
+                markDirty(c);
+            }
+            return work;
+        }
+        catch (final NativeIoException ex)
+        {
+            closeConnectionAndSiblings(c, ex.errno(), ex.getMessage());
+            return 1;
+        }
+    }
+
+    private int read(final Connection c)
+    {
+        try
+        {
+            return c.onReadable(nowNs);
+        }
+        catch (final ProtocolException ex)
+        {
+            protocolError(c, "protocol error: " + ex.getMessage());
+        }
+        catch (final ConnectionClosedException ex)
+        {
+            closeConnectionAndSiblings(c, ex.errno, ex.errno == 0 ? "closed by peer" : "closed by peer inside a message");
+        }
+        catch (final NativeIoException ex)
+        {
+            closeConnectionAndSiblings(c, ex.errno(), ex.getMessage());
+        }
+        return 1;
+    }
+
+    NodeConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * Bad input from the peer: count it on the peer and the agent, then close the connection and its siblings
+     * (their pending sends fail with {@code EPROTO}).
+     */
+    private void protocolError(final Connection c, final String reason)
+    {
+        c.peer.protocolErrors.incrementOrdered();
+        protocolErrors.incrementOrdered();
+        closeConnectionAndSiblings(c, Errno.EPROTO, reason);
+    }
+
+    RxDecision parse(final Connection c, final LnetHeaderFlyweight header)
+    {
+        decision.clear();
+        handler.onHeader(c.id, c.peer.nid, header, decision);
+        return decision;
+    }
+
+    void onPayload(final Connection c, final long address, final int received, final int payloadLength)
+    {
+        handler.onPayload(c.id, address, received, payloadLength);
+    }
+
+    /**
+     * Resume a connection left in PARSE_WAIT.
+     *
+     * @param connectionId the connection.
+     * @param address      payload destination, or 0 to drop.
+     * @param capacity     bytes available there.
+     * @return true if the connection was waiting.
+     */
+    public boolean resumeReceive(final long connectionId, final long address, final int capacity)
+    {
+        final Connection c = connections.get(connectionId);
+        if (null == c || !c.isParseWaiting())
+        {
+            return false;
+        }
+        try
+        {
+            c.resume(address, capacity);
+            c.processBuffered(nowNs);
+        }
+        catch (final ProtocolException ex)
+        {
+            protocolError(c, "protocol error: " + ex.getMessage());
+        }
+        return true;
+    }
+
+    /**
+     * A ksock header carried an ACK ({@code [1]} non-zero): release what it names, or close on a cookie
+     * that is not pending (the sender side of {@code ksocknal_handle_zcack}).
+     */
+    void onZcAck(final Connection c, final boolean noop, final long cookie0, final long cookie1)
+    {
+        final int released = c.peer.zcRequests.onAck(noop, cookie0, cookie1, c.proto.keepaliveDefined(), releaseAcked);
+        if (released == ZcRequestTable.UNKNOWN_COOKIE)
+        {
+            protocolError(c,
+                "unknown ZC-ACK cookie: carrier=" + (noop ? "NOOP" : "LNET") +
+                " cookie0=" + Long.toUnsignedString(cookie0) + " cookie1=" + Long.toUnsignedString(cookie1) +
+                " pending=" + c.peer.zcRequests.pendingCount());
+        }
+    }
+
+    /**
+     * The peer ACKed a ZC send: complete it if its payload is written (and, for MSG_ZEROCOPY, released by the
+     * kernel); an ACK ahead of the last byte leaves the completion to {@link #onSent}.
+     */
+    private void releaseAcked(final EngineTx tx)
+    {
+        tx.acked = true;
+        zcAcksReceived.incrementOrdered();
+        tx.connection.peer.zcAcksReceived.incrementOrdered();
+        if (tx.written)
+        {
+            tx.connection.completeAcked(tx);
+        }
+    }
+
+    /**
+     * A message carrying a ZC request cookie has been consumed: ACK it once, on the connection the
+     * protocol prefers for non-blocking sends (V3: the ACK connection; V2: CONTROL).
+     */
+    void onZcRequest(final Connection c, final long cookie)
+    {
+        final EngineTx ack = acquire();
+        ack.noop(cookie);
+        ack.nonBlocking = true;
+        Connection target = findConnection(c.peer, ack);
+        if (null == target)
+        {
+            target = c.peer.connectionOfType(SOCKLND_CONN_CONTROL);
+        }
+        if (null == target)
+        {
+            target = c;
+        }
+        zcAcksSent.incrementOrdered();
+        enqueue(target, ack);
+    }
+
+    void onSent(final Connection c, final EngineTx tx)
+    {
+        if (tx.type() == Tx.TYPE_NOOP)
+        {
+            recycle(tx);
+            return;
+        }
+        if (tx.zcCookie == 0)
+        {
+            complete(tx, 0);
+            return;
+        }
+        tx.written = true;
+        zcRequestsSent.incrementOrdered();
+        c.peer.zcRequestsSent.incrementOrdered();
+        if (tx.acked)
+        {
+            c.completeAcked(tx);
+        }
+        else if (unsafeZcCompleteOnWrite)
+        {
+            report(tx, 0);
+        }
+    }
+
+    /**
+     * Classify a NOOP that went out: an ACK of one cookie, a pair or a range, or the keepalive.
+     */
+    void onNoopSent(final EngineTx noop)
+    {
+        final long c0 = noop.cookies().cookie0();
+        final long c1 = noop.cookies().cookie1();
+        if (c1 == 0 || (c0 == 0 && c1 == WireConstants.SOCKNAL_KEEPALIVE_PING))
+        {
+            return;
+        }
+        zcAckNoopsSent.incrementOrdered();
+        if (c0 != 0)
+        {
+            if (Long.compareUnsigned(c0, c1) > 0)
+            {
+                zcAckPairsSent.incrementOrdered();
+            }
+            else
+            {
+                zcAckRangesSent.incrementOrdered();
+            }
+        }
+    }
+
+    /**
+     * Complete a send once and recycle it.
+     */
+    void completeSend(final EngineTx tx, final int status)
+    {
+        complete(tx, status);
+    }
+
+    private void complete(final EngineTx tx, final int status)
+    {
+        report(tx, status);
+        recycle(tx);
+    }
+
+    /**
+     * Hand a send's completion to the application, at most once per send.
+     */
+    private void report(final EngineTx tx, final int status)
+    {
+        if (tx.reported)
+        {
+            return;
+        }
+        tx.reported = true;
+        if (status == 0)
+        {
+            sendsCompleted.incrementOrdered();
+        }
+        else
+        {
+            sendsFailed.incrementOrdered();
+        }
+        if (deferredHead < deferredIds.size() || !writeCompletion(tx.correlationId, status))
+        {
+            completionRingFull.incrementOrdered();
+            deferredIds.addLong(tx.correlationId);
+            deferredStatuses.addInt(status);
+        }
+    }
+
+    private boolean writeCompletion(final long correlationId, final int status)
+    {
+        completionScratch.putLong(0, correlationId);
+        completionScratch.putInt(8, status);
+        return completionRing.write(SendCommand.COMPLETION_MSG_TYPE, completionScratch, 0, 12);
+    }
+
+    /**
+     * Retry completions the ring had no room for, in order. While any wait, no new sends are taken from the
+     * send ring, so an application that polls late slows its own sends instead of losing completions.
+     */
+    private int drainDeferredCompletions()
+    {
+        int work = 0;
+        while (deferredHead < deferredIds.size() &&
+            writeCompletion(deferredIds.getLong(deferredHead), deferredStatuses.getInt(deferredHead)))
+        {
+            deferredHead++;
+            work++;
+        }
+        if (deferredHead > 0 && deferredHead == deferredIds.size())
+        {
+            deferredIds.clear();
+            deferredStatuses.clear();
+            deferredHead = 0;
+        }
+        return work;
+    }
+
+    void writeInterest(final Connection c, final boolean on)
+    {
+        try
+        {
+            epoll.modify(c.socket.fd(), NativeConstants.EPOLLIN | (on ? NativeConstants.EPOLLOUT : 0), c.id);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("{}: epoll modify failed: {}", c, ex.getMessage());
+        }
+    }
+
+    EngineTx acquire()
+    {
+        final EngineTx tx = pool.poll();
+        return null == tx ? new EngineTx() : tx;
+    }
+
+    void recycle(final EngineTx tx)
+    {
+        tx.reset();
+        pool.add(tx);
+    }
+
+    private int checkTimers()
+    {
+        int work = 0;
+        final long timeoutNs = config.sockTimeoutNs();
+        for (final Peer peer : peers.values())
+        {
+            if (!peer.waiting.isEmpty() && nowNs - peer.waiting.peek().queuedAtNs > timeoutNs)
+            {
+                peer.timeouts.incrementOrdered();
+                LOG.warn("peer {}: sends waited {} ms for a connection, failing them", peer,
+                    TimeUnit.NANOSECONDS.toMillis(timeoutNs));
+                failWaiting(peer, -Errno.ETIMEDOUT);
+                work++;
+            }
+            final EngineTx stale = peer.zcRequests.firstExpired(nowNs);
+            if (stale != null && !peer.connections.isEmpty())
+            {
+                peer.timeouts.incrementOrdered();
+                peer.zcTimeouts.incrementOrdered();
+                zcTimeouts.incrementOrdered();
+                closePeer(peer, Errno.ETIMEDOUT, "stale ZC requests: pending=" + peer.zcRequests.pendingCount() +
+                    " oldest cookie=" + Long.toUnsignedString(stale.zcCookie) + " un-ACKed for over " +
+                    TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
+                work++;
+            }
+        }
+
+        work += forgetIdlePeers();
+
+        final ArrayList<Connection> expired = this.expired;
+        expired.clear();
+        for (final Connection c : connections.values())
+        {
+            if (c.closing)
+            {
+                continue;
+            }
+            if (!c.isRxIdle() && nowNs - c.rxMessageStartNs() > timeoutNs && nowNs - c.lastRxNs > timeoutNs)
+            {
+                expired.add(c);
+            }
+            else if (c.hasPendingTx() && nowNs - c.lastTxProgressNs > timeoutNs)
+            {
+                expired.add(c);
+            }
+            else if (config.keepaliveNs() > 0 && c.proto.keepaliveDefined() && c.ctype == SOCKLND_CONN_BULK_IN &&
+                nowNs - c.peer.lastAliveNs >= config.keepaliveNs() && nowNs - c.lastKeepaliveNs >= KEEPALIVE_RETRY_NS &&
+                !c.hasPendingTx())
+            {
+                c.lastKeepaliveNs = nowNs;
+                final EngineTx keepalive = acquire();
+                keepalive.noop(WireConstants.SOCKNAL_KEEPALIVE_PING);
+                keepalive.nonBlocking = true;
+                enqueue(c, keepalive);
+                work++;
+            }
+        }
+        for (final Connection c : expired)
+        {
+            c.peer.timeouts.incrementOrdered();
+            closeConnectionAndSiblings(c, Errno.ETIMEDOUT, "no progress for " +
+                TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
+            work++;
+        }
+        expired.clear();
+        return work;
+    }
+
+    /**
+     * Forget the peers with no connection, nothing waiting to be sent and no ZC request pending that have been
+     * so for the idle time ({@code peer_idle_timeout}), as the kernel drops a peer with no connections and
+     * nothing queued; their counters go with them. A peer that comes back starts afresh.
+     */
+    private int forgetIdlePeers()
+    {
+        final ArrayList<Peer> forgettable = this.forgettable;
+        for (final Peer peer : peers.values())
+        {
+            if (peer.connections.isEmpty() && peer.waiting.isEmpty() && !peer.connectRequested &&
+                peer.zcRequests.pendingCount() == 0 && nowNs - peer.idleSinceNs >= peerIdleNs)
+            {
+                forgettable.add(peer);
+            }
+        }
+        final int n = forgettable.size();
+        for (int i = 0; i < n; i++)
+        {
+            final Peer peer = forgettable.get(i);
+            peers.remove(peer.nid);
+            peer.counters.close();
+            peersRemembered.getAndAddOrdered(-1);
+            peersForgotten.incrementOrdered();
+        }
+        forgettable.clear();
+        return n;
+    }
+
+    private void closePeer(final Peer peer, final int errno, final String reason)
+    {
+        for (final Connection c : new ArrayList<>(peer.connections))
+        {
+            closeConnection(c, errno, reason, true);
+        }
+        failZcRequests(peer, null);
+    }
+
+    /**
+     * An error or end of stream on one connection closes every connection to that peer, as the kernel does
+     * ({@code ksocknal_close_conn_and_siblings}); the others log which connection took them down.
+     */
+    private void closeConnectionAndSiblings(final Connection c, final int errno, final String reason)
+    {
+        closeConnection(c, errno, reason, true);
+        final Peer peer = c.peer;
+        for (final Connection sibling : new ArrayList<>(peer.connections))
+        {
+            closeConnection(sibling, errno, "sibling conn#" + c.id + " closed: " + reason, true);
+        }
+        failZcRequests(peer, null);
+    }
+
+    /**
+     * Close one connection once: log it, fail what it had not sent and the ZC sends waiting for an ACK on
+     * it, and tell the conductor (whether the whole peer is being closed, so it does not reconnect).
+     */
+    private void closeConnection(final Connection c, final int errno, final String reason, final boolean wholePeer)
+    {
+        if (c.closing)
+        {
+            return;
+        }
+        c.closing = true;
+        if (errno == 0 || errno == Errno.ESHUTDOWN)
+        {
+            LOG.info("{}: closed: {} rc={}", c, reason, -errno);
+        }
+        else
+        {
+            LOG.warn("{}: closed: {} rc={}", c, reason, -errno);
+        }
+        try
+        {
+            epoll.remove(c.socket.fd());
+        }
+        catch (final NativeIoException ignore)
+        {
+            // the descriptor may already be gone; closing it below is what matters
+        }
+        try
+        {
+            c.socket.close();
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.warn("{}: close failed: {}", c, ex.getMessage());
+        }
+
+        closeErrno = errno == 0 ? Errno.ECONNRESET : errno;
+        if (c.takeRxHandlerPending())
+        {
+            handler.onReceiveAborted(c.id, -closeErrno);
+        }
+        c.drainUnsent(failUnsent);
+        c.drainAwaitingRelease(completeAckedOnClose);
+        failZcRequests(c.peer, c);
+
+        c.releaseRxBuffer();
+        connections.remove(c.id);
+        liveConnections.getAndAddOrdered(-1);
+        c.peer.connections.remove(c);
+        c.peer.connectionsClosed.incrementOrdered();
+        c.peer.idleSinceNs = nowNs;
+        c.counters.close();
+        outbox.send(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));
+
+        if (c.peer.connections.isEmpty() && !c.peer.waiting.isEmpty())
+        {
+            c.peer.connectRequested = false;
+            requestConnect(c.peer);
+        }
+    }
+
+    private void failUnsent(final EngineTx tx)
+    {
+        if (tx.type() == Tx.TYPE_NOOP)
+        {
+            recycle(tx);
+        }
+        else
+        {
+            if (tx.zcCookie != 0 && !tx.acked)
+            {
+                tx.connection.peer.zcRequests.remove(tx.zcCookie);
+            }
+            tx.connection.peer.sendsFailed.incrementOrdered();
+            complete(tx, -closeErrno);
+        }
+    }
+
+    private void failPendingZc(final EngineTx tx)
+    {
+        tx.connection.peer.sendsFailed.incrementOrdered();
+        complete(tx, -Errno.EIO);
+    }
+
+    private void failZcRequests(final Peer peer, final Connection onlyOn)
+    {
+        peer.zcRequests.removeIf(tx -> null == onlyOn || tx.connection == onlyOn, failPendingZc);
+    }
+
+    private void failWaiting(final Peer peer, final int status)
+    {
+        EngineTx tx;
+        while ((tx = peer.waiting.poll()) != null)
+        {
+            peer.sendsFailed.incrementOrdered();
+            complete(tx, status);
+        }
+        peer.idleSinceNs = nowNs;
+    }
+
+    /**
+     * What one flush builds and writes at once; the agent's connections flush one at a time, so they share it.
+     */
+    static final class TxScratch
+    {
+        final IovecArrayFlyweight iov = IovecArrayFlyweight.allocate(Connection.MAX_GATHER * 2);
+        final MsghdrFlyweight msghdr = MsghdrFlyweight.allocate();
+        final UnsafeBuffer fileOffset = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
+    }
+}

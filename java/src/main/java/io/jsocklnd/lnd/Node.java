@@ -1,0 +1,322 @@
+package io.jsocklnd.lnd;
+
+import io.jsocklnd.nativeio.JslNative;
+import io.jsocklnd.nativeio.NativeIoException;
+import io.jsocklnd.wire.LnetHeaderFlyweight;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An LNet node speaking socklnd over TCP: a conductor (acceptor, hellos, reconnects) and an IO agent
+ * (sends, receives, ZC-ACKs). Application threads send through a ring buffer and poll completions from
+ * another; neither path allocates or locks.
+ */
+public final class Node implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+    private final NodeConfig config;
+    private final RingBuffer sendRing;
+    private final RingBuffer completionRing;
+    private final Conductor conductor;
+    private final IoAgent ioAgent;
+    private final CounterSet conductorCounters = new CounterSet();
+    private final CounterSet ioCounters = new CounterSet();
+    private final AtomicLong agentErrors = new AtomicLong();
+    private final AgentRunner[] runners;
+    private final AgentInvoker invoker;
+    private final ThreadLocal<UnsafeBuffer> scratch =
+        ThreadLocal.withInitial(() -> new UnsafeBuffer(ByteBuffer.allocateDirect(SendCommand.LENGTH)));
+    private final org.agrona.concurrent.MessageHandler completionReader;
+    private CompletionHandler completionTarget;
+
+    private Node(final NodeConfig config, final MessageHandler handler, final NanoClock clock) throws NativeIoException
+    {
+        JslNative.ensureAvailable();
+        this.config = config;
+        sendRing = new ManyToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(config.sendRingCapacity() + RingBufferDescriptor.TRAILER_LENGTH)));
+        completionRing = new OneToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(config.completionRingCapacity() + RingBufferDescriptor.TRAILER_LENGTH)));
+        final OneToOneConcurrentArrayQueue<Object> toIo = new OneToOneConcurrentArrayQueue<>(4096);
+        final OneToOneConcurrentArrayQueue<Object> toConductor = new OneToOneConcurrentArrayQueue<>(4096);
+
+        conductor = new Conductor(config, toIo, toConductor, clock, conductorCounters);
+        IoAgent io = null;
+        try
+        {
+            io = new IoAgent(config, handler, sendRing, completionRing, toIo, toConductor, clock, ioCounters);
+        }
+        finally
+        {
+            if (null == io)
+            {
+                conductor.onClose();
+            }
+        }
+        ioAgent = io;
+        completionReader = (msgTypeId, buffer, index, length) ->
+            completionTarget.onCompletion(buffer.getLong(index), buffer.getInt(index + 8));
+
+        final ErrorHandler errorHandler = throwable ->
+        {
+            agentErrors.incrementAndGet();
+            LOG.error("agent error", throwable);
+        };
+        switch (config.threadingMode())
+        {
+            case DEDICATED:
+                runners = new AgentRunner[]{
+                    new AgentRunner(idleStrategy(), errorHandler, null, conductor),
+                    new AgentRunner(idleStrategy(), errorHandler, null, ioAgent)};
+                invoker = null;
+                break;
+            case SHARED:
+                runners = new AgentRunner[]{
+                    new AgentRunner(idleStrategy(), errorHandler, null, new CompositeAgent(conductor, ioAgent))};
+                invoker = null;
+                break;
+            default:
+                runners = new AgentRunner[0];
+                invoker = new AgentInvoker(errorHandler, null, new CompositeAgent(conductor, ioAgent));
+                break;
+        }
+    }
+
+    private IdleStrategy idleStrategy()
+    {
+        return config.busySpin() ? new BusySpinIdleStrategy() :
+            new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+    }
+
+    /**
+     * Start a node: bind its acceptor and start its agents (unless in invoker mode).
+     *
+     * @param config  settings.
+     * @param handler the layer above, told of every received message.
+     * @return the running node.
+     * @throws NativeIoException if the acceptor cannot listen.
+     */
+    public static Node start(final NodeConfig config, final MessageHandler handler) throws NativeIoException
+    {
+        final Node node = new Node(config, handler, new SystemNanoClock());
+        for (final AgentRunner runner : node.runners)
+        {
+            AgentRunner.startOnThread(runner);
+        }
+        if (null != node.invoker)
+        {
+            node.invoker.start();
+        }
+        return node;
+    }
+
+    /**
+     * @return this node's settings.
+     */
+    public NodeConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * Queue an LNet message to a peer. The payload memory must stay untouched until the completion for
+     * {@code correlationId} has been polled: a payload of {@link NodeConfig#zcMinPayload()} or more sent on a
+     * V2 or newer connection goes out zero-copy and completes only when the peer's ZC-ACK has arrived.
+     * The node knows the payload by address only: keep the buffer that owns it reachable until then (a direct
+     * buffer nobody references any more may be freed, and the send fails with {@code -EFAULT} or carries
+     * whatever that memory holds by then).
+     *
+     * @param dstNid         the peer's NID.
+     * @param dstPid         the peer's PID.
+     * @param header         the 72-byte nid4 LNet header, little-endian (see {@link LnetHeaderFlyweight}).
+     * @param headerOffset   its offset in {@code header}.
+     * @param payloadAddress native address of the payload (0 if none).
+     * @param payloadLength  payload bytes; must equal the header's {@code payload_length}.
+     * @param correlationId  returned with the completion.
+     * @return false if the send ring is full (back pressure: try again later).
+     */
+    public boolean send(
+        final long dstNid,
+        final int dstPid,
+        final DirectBuffer header,
+        final int headerOffset,
+        final long payloadAddress,
+        final int payloadLength,
+        final long correlationId)
+    {
+        final UnsafeBuffer record = scratch.get();
+        record.putLong(SendCommand.CORRELATION_ID_OFFSET, correlationId);
+        record.putLong(SendCommand.DST_NID_OFFSET, dstNid);
+        record.putInt(SendCommand.DST_PID_OFFSET, dstPid);
+        record.putInt(SendCommand.PAYLOAD_LENGTH_OFFSET, payloadLength);
+        record.putLong(SendCommand.PAYLOAD_ADDRESS_OFFSET, payloadAddress);
+        record.putLong(SendCommand.FILE_OFFSET_OFFSET, 0);
+        record.putInt(SendCommand.FILE_FD_OFFSET, -1);
+        record.putBytes(SendCommand.HEADER_OFFSET, header, headerOffset, LnetHeaderFlyweight.LENGTH);
+        return sendRing.write(SendCommand.SEND_MSG_TYPE, record, 0, SendCommand.LENGTH);
+    }
+
+    /**
+     * Queue an LNet message whose payload is a region of an open file, sent by sendfile. The descriptor must
+     * stay open and the region unchanged until the completion for {@code correlationId} has been polled; a
+     * region of {@link NodeConfig#zcMinPayload()} or more on a V2 or newer connection is a ZC request and
+     * completes on the peer's ZC-ACK.
+     *
+     * @param dstNid        the peer's NID.
+     * @param dstPid        the peer's PID.
+     * @param header        the 72-byte nid4 LNet header, little-endian.
+     * @param headerOffset  its offset in {@code header}.
+     * @param fd            an open, readable file descriptor.
+     * @param fileOffset    where the region starts in the file.
+     * @param length        region bytes; must equal the header's {@code payload_length}.
+     * @param correlationId returned with the completion.
+     * @return false if the send ring is full (back pressure: try again later).
+     */
+    public boolean sendFile(
+        final long dstNid,
+        final int dstPid,
+        final DirectBuffer header,
+        final int headerOffset,
+        final int fd,
+        final long fileOffset,
+        final int length,
+        final long correlationId)
+    {
+        final UnsafeBuffer record = scratch.get();
+        record.putLong(SendCommand.CORRELATION_ID_OFFSET, correlationId);
+        record.putLong(SendCommand.DST_NID_OFFSET, dstNid);
+        record.putInt(SendCommand.DST_PID_OFFSET, dstPid);
+        record.putInt(SendCommand.PAYLOAD_LENGTH_OFFSET, length);
+        record.putLong(SendCommand.PAYLOAD_ADDRESS_OFFSET, 0);
+        record.putLong(SendCommand.FILE_OFFSET_OFFSET, fileOffset);
+        record.putInt(SendCommand.FILE_FD_OFFSET, fd);
+        record.putBytes(SendCommand.HEADER_OFFSET, header, headerOffset, LnetHeaderFlyweight.LENGTH);
+        return sendRing.write(SendCommand.SEND_FILE_MSG_TYPE, record, 0, SendCommand.LENGTH);
+    }
+
+    /**
+     * Close every connection to a peer, as {@code lctl disconnect} does; sends after it connect again. What
+     * the node learned about the peer (an older protocol it speaks) is kept.
+     *
+     * @param peerNid the peer's NID.
+     * @return false if the send ring is full (try again later).
+     */
+    public boolean disconnect(final long peerNid)
+    {
+        final UnsafeBuffer record = scratch.get();
+        record.setMemory(0, SendCommand.LENGTH, (byte)0);
+        record.putLong(SendCommand.DST_NID_OFFSET, peerNid);
+        return sendRing.write(SendCommand.DISCONNECT_MSG_TYPE, record, 0, SendCommand.LENGTH);
+    }
+
+    /**
+     * Deliver completed sends to a handler on the calling thread (one poller at a time). Completions are
+     * never dropped: while the completion ring is full the node takes no new sends, so {@link #send} starts
+     * returning false until completions are polled.
+     *
+     * @param handler told of each completion.
+     * @param limit   most completions to deliver.
+     * @return completions delivered.
+     */
+    public int pollCompletions(final CompletionHandler handler, final int limit)
+    {
+        completionTarget = handler;
+        return completionRing.read(completionReader, limit);
+    }
+
+    /**
+     * Run one duty cycle of both agents (invoker mode only).
+     *
+     * @return work done.
+     */
+    public int doWork()
+    {
+        if (null == invoker)
+        {
+            throw new IllegalStateException("doWork is for ThreadingMode.INVOKER");
+        }
+        return invoker.invoke();
+    }
+
+    /**
+     * Continue a receive left waiting by {@link RxDecision#await()} (invoker mode, or on the IO thread).
+     *
+     * @param connectionId the connection.
+     * @param address      payload destination, 0 to drop.
+     * @param capacity     bytes available there.
+     * @return true if the connection was waiting.
+     */
+    public boolean resumeReceive(final long connectionId, final long address, final int capacity)
+    {
+        return ioAgent.resumeReceive(connectionId, address, capacity);
+    }
+
+    /**
+     * Every counter of the node (acceptor, peers, connections, sends), readable while it runs. The counter
+     * {@code node agent_errors} counts exceptions that escaped an agent's work cycle (each is logged); a node
+     * that works as it should keeps it at zero.
+     *
+     * @return label to value.
+     */
+    public Map<String, Long> counters()
+    {
+        final Map<String, Long> all = new LinkedHashMap<>(conductorCounters.snapshot());
+        ioCounters.snapshot().forEach((k, v) -> all.merge(k, v, Long::sum));
+        all.put("node agent_errors", agentErrors.get());
+        return all;
+    }
+
+    /**
+     * Live connections, read from their counters: one line each, {@code "conn#ID NID TYPE Vn"}.
+     *
+     * @return connection lines, in the order they were established.
+     */
+    public List<String> connections()
+    {
+        final List<String> lines = new ArrayList<>();
+        final String suffix = " msgs_in";
+        for (final String label : ioCounters.snapshot().keySet())
+        {
+            if (label.startsWith("conn#") && label.endsWith(suffix))
+            {
+                lines.add(label.substring(0, label.length() - suffix.length()));
+            }
+        }
+        return lines;
+    }
+
+    public void close()
+    {
+        CloseHelper.closeAll(runners);
+        if (null != invoker)
+        {
+            invoker.close();
+        }
+    }
+}
