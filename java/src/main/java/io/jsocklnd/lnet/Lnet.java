@@ -100,6 +100,8 @@ public final class Lnet implements AutoCloseable
     private static final int COMPLETIONS_PER_CYCLE = 1024;
     private static final long COMMAND_RING_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
     private static final long STALE_HANDLE = 0;
+    /** Published while the caller of {@link #unlink} hands the command over; never a live handle. */
+    private static final long UNLINK_PENDING = -1;
 
     private static final int CMD_BIND = 1;
     private static final int CMD_ATTACH = 2;
@@ -340,14 +342,19 @@ public final class Lnet implements AutoCloseable
         {
             return -Errno.ENOENT;
         }
+        // Take the handle before the command goes: the IO agent may run the command (and free the slot) before
+        // this thread runs again. Exhausted meanwhile, the descriptor is the IO agent's to unlink: ENOENT.
+        if (!PUBLISHED_HANDLE.compareAndSet(md, mdHandle, UNLINK_PENDING))
+        {
+            return -Errno.ENOENT;
+        }
         final UnsafeBuffer record = commandScratch.get();
         record.putLong(CMD_HANDLE_OFFSET, mdHandle);
         if (!offerCommand(CMD_UNLINK, record))
         {
-            return -Errno.EAGAIN;
+            return PUBLISHED_HANDLE.compareAndSet(md, UNLINK_PENDING, mdHandle) ? -Errno.EAGAIN : -Errno.ENOENT;
         }
-        // The IO agent may have exhausted it meanwhile; the command it takes is then a no-op.
-        return PUBLISHED_HANDLE.compareAndSet(md, mdHandle, STALE_HANDLE) ? 0 : -Errno.ENOENT;
+        return 0;
     }
 
     /**
