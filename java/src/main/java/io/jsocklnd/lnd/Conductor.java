@@ -74,8 +74,8 @@ final class Conductor implements Agent
     private final NodeConfig config;
     private final long localNid;
     private final InetAddress localAddress;
-    private final OneToOneConcurrentArrayQueue<Object> toIo;
-    private final OneToOneConcurrentArrayQueue<Object> fromIo;
+    private final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> toIo;
+    private final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> fromIo;
     private final NanoClock clock;
     private final CounterSet counterSet;
     private final Epoll epoll;
@@ -85,7 +85,7 @@ final class Conductor implements Agent
     /** The records that want connections, the only ones {@link #scheduleConnects()} looks at. */
     private final ArrayList<PeerRecord> wanting = new ArrayList<>();
     private final ArrayList<PeerRecord> forgettable = new ArrayList<>();
-    private final Outbox outbox;
+    private final Outbox<AgentMessages.ToIo> outbox;
     private final HelloFlyweight hello = new HelloFlyweight();
     private final AcceptorRequestFlyweight connreq = new AcceptorRequestFlyweight();
     private final AtomicCounter accepted;
@@ -121,8 +121,8 @@ final class Conductor implements Agent
      */
     public Conductor(
         final NodeConfig config,
-        final OneToOneConcurrentArrayQueue<Object> toIo,
-        final OneToOneConcurrentArrayQueue<Object> fromIo,
+        final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> toIo,
+        final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> fromIo,
         final NanoClock clock,
         final CounterSet counterSet) throws NativeIoException
     {
@@ -146,7 +146,7 @@ final class Conductor implements Agent
         refusedNoMemory = counterSet.allocate("acceptor refused_no_memory");
         peerRecords = counterSet.allocate("conductor peers");
         peersForgotten = counterSet.allocate("conductor peers_forgotten");
-        outbox = new Outbox(toIo, counterSet.allocate("conductor to_io_queue_full"));
+        outbox = new Outbox<>(toIo, counterSet.allocate("conductor to_io_queue_full"));
 
         if (config.simulatedHelloLatencyNs() > 0)
         {
@@ -256,13 +256,10 @@ final class Conductor implements Agent
 
     public void onClose()
     {
-        Object message;
+        AgentMessages.ToIo message;
         while ((message = outbox.takeUnsent()) != null)
         {
-            if (message instanceof EngineCommands.Attach)
-            {
-                closeQuietly(((EngineCommands.Attach)message).socket);
-            }
+            message.discard();
         }
         if (null != spareFd)
         {
@@ -305,42 +302,43 @@ final class Conductor implements Agent
     private int drainIo()
     {
         int work = 0;
-        Object event;
-        while ((event = fromIo.poll()) != null)
+        AgentMessages.ToConductor message;
+        while ((message = fromIo.poll()) != null)
         {
             work++;
-            if (event instanceof EngineCommands.ConnectRequest)
-            {
-                final EngineCommands.ConnectRequest request = (EngineCommands.ConnectRequest)event;
-                final PeerRecord record = recordOf(request.peerNid);
-                if (record.pid == 0)
-                {
-                    record.pid = request.peerPid;
-                }
-                want(record);
-                record.retries = 0;
-            }
-            else if (event instanceof EngineCommands.Closed)
-            {
-                final EngineCommands.Closed closed = (EngineCommands.Closed)event;
-                final PeerRecord record = recordOf(closed.peerNid);
-                if (closed.ctype >= 0 && closed.ctype < record.connections.length && record.connections[closed.ctype] > 0)
-                {
-                    record.connections[closed.ctype]--;
-                }
-                if (record.total() == 0)
-                {
-                    record.version = 0;
-                    record.idleSinceNs = nowNs;
-                }
-                else if (!closed.wholePeer && closed.errno != 0 && closed.errno != Errno.ESTALE)
-                {
-                    want(record);
-                    record.reconnects.incrementOrdered();
-                }
-            }
+            message.deliverTo(this);
         }
         return work;
+    }
+
+    void onConnectRequest(final AgentMessages.ConnectRequest request)
+    {
+        final PeerRecord record = recordOf(request.peerNid);
+        if (record.pid == 0)
+        {
+            record.pid = request.peerPid;
+        }
+        want(record);
+        record.retries = 0;
+    }
+
+    void onClosed(final AgentMessages.Closed closed)
+    {
+        final PeerRecord record = recordOf(closed.peerNid);
+        if (closed.ctype >= 0 && closed.ctype < record.connections.length && record.connections[closed.ctype] > 0)
+        {
+            record.connections[closed.ctype]--;
+        }
+        if (record.total() == 0)
+        {
+            record.version = 0;
+            record.idleSinceNs = nowNs;
+        }
+        else if (!closed.wholePeer && closed.errno != 0 && closed.errno != Errno.ESTALE)
+        {
+            want(record);
+            record.reconnects.incrementOrdered();
+        }
     }
 
     private int pollSockets()
@@ -685,7 +683,7 @@ final class Conductor implements Agent
             if (record.total() > 0)
             {
                 record.refusedStale.incrementOrdered();
-                outbox.send(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted"));
+                outbox.send(new AgentMessages.ClosePeer(record.nid, Errno.ESTALE, "peer restarted"));
                 record.version = 0;
             }
             record.incarnation = incarnation;
@@ -697,7 +695,7 @@ final class Conductor implements Agent
             (record.version != 0 && record.version != replyVersion)))
         {
             record.refusedStale.incrementOrdered();
-            outbox.send(new EngineCommands.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
+            outbox.send(new AgentMessages.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
             record.incarnation = incarnation;
             record.version = 0;
             failActive(h, Errno.ESTALE, "peer restarted: incarnation changed", RETRY_NOW);
@@ -776,7 +774,7 @@ final class Conductor implements Agent
                     record.retries = 0;
                     if (record.total() == 0)
                     {
-                        outbox.send(new EngineCommands.ConnectFailed(record.nid));
+                        outbox.send(new AgentMessages.ConnectFailed(record.nid));
                     }
                 }
                 break;
@@ -789,7 +787,7 @@ final class Conductor implements Agent
                 if (record.total() == 0)
                 {
                     record.wanted = false;
-                    outbox.send(new EngineCommands.ConnectFailed(record.nid));
+                    outbox.send(new AgentMessages.ConnectFailed(record.nid));
                 }
                 break;
         }
@@ -1113,7 +1111,7 @@ final class Conductor implements Agent
         {
             record.refusedStale.incrementOrdered();
             LOG.info("{}: refused: peer restarted or changed protocol, closing its connections rc={}", h, -Errno.ESTALE);
-            outbox.send(new EngineCommands.ClosePeer(peerNid, Errno.ESTALE, "peer restarted or changed protocol"));
+            outbox.send(new AgentMessages.ClosePeer(peerNid, Errno.ESTALE, "peer restarted or changed protocol"));
             record.incarnation = incarnation;
             record.version = 0;
             writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
@@ -1404,7 +1402,7 @@ final class Conductor implements Agent
         {
             record.connections[ctype]++;
         }
-        outbox.send(new EngineCommands.Attach(
+        outbox.send(new AgentMessages.Attach(
             h.id, record.nid, peerPid, incarnation, h.socket, ctype, proto, peerOrder, h.local, h.remote));
     }
 

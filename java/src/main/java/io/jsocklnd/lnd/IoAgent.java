@@ -55,8 +55,8 @@ final class IoAgent implements Agent
     private final MessageHandler handler;
     private final RingBuffer sendRing;
     private final RingBuffer completionRing;
-    private final OneToOneConcurrentArrayQueue<Object> fromConductor;
-    private final OneToOneConcurrentArrayQueue<Object> toConductor;
+    private final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> fromConductor;
+    private final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor;
     private final NanoClock clock;
     private final CounterSet counterSet;
     private final Epoll epoll;
@@ -65,7 +65,7 @@ final class IoAgent implements Agent
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
     private final ArrayDeque<EngineTx> pool = new ArrayDeque<>();
     private final ArrayDeque<UnsafeBuffer> rxPool = new ArrayDeque<>();
-    private final Outbox outbox;
+    private final Outbox<AgentMessages.ToConductor> outbox;
     private final ArrayList<Peer> forgettable = new ArrayList<>();
     final TxScratch txScratch = new TxScratch();
     private final ArrayList<Connection> dirty = new ArrayList<>();
@@ -132,8 +132,8 @@ final class IoAgent implements Agent
         final MessageHandler handler,
         final RingBuffer sendRing,
         final RingBuffer completionRing,
-        final OneToOneConcurrentArrayQueue<Object> fromConductor,
-        final OneToOneConcurrentArrayQueue<Object> toConductor,
+        final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> fromConductor,
+        final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor,
         final NanoClock clock,
         final CounterSet counterSet) throws NativeIoException
     {
@@ -165,7 +165,7 @@ final class IoAgent implements Agent
         peersRemembered = counterSet.allocate("io peers");
         peersForgotten = counterSet.allocate("io peers_forgotten");
         liveConnections = counterSet.allocate("io connections");
-        outbox = new Outbox(toConductor, counterSet.allocate("io to_conductor_queue_full"));
+        outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"));
         peerIdleNs = config.peerIdleTimeoutNs();
         zcMinPayload = config.zcMinPayload();
         zcEnabled = config.zcMode() != NodeConfig.ZcMode.COPY;
@@ -225,16 +225,10 @@ final class IoAgent implements Agent
         {
             closeConnection(c, Errno.ESHUTDOWN, "node shutting down", true);
         }
-        Object command;
-        while ((command = fromConductor.poll()) != null)
+        AgentMessages.ToIo message;
+        while ((message = fromConductor.poll()) != null)
         {
-            if (command instanceof EngineCommands.Attach)
-            {
-                final EngineCommands.Attach attach = (EngineCommands.Attach)command;
-                LOG.info("conn#{} {} {} {}: closed before use: node shutting down", attach.connectionId,
-                    Nid.toString(attach.peerNid), ConnTypes.name(attach.ctype), Addresses.text(attach.remoteAddress));
-                closeSocketQuietly(attach);
-            }
+            message.discard();
         }
         for (final Peer peer : peers.values())
         {
@@ -253,44 +247,42 @@ final class IoAgent implements Agent
     private int drainConductor()
     {
         int work = 0;
-        Object command;
-        while ((command = fromConductor.poll()) != null)
+        AgentMessages.ToIo message;
+        while ((message = fromConductor.poll()) != null)
         {
             work++;
-            if (command instanceof EngineCommands.Attach)
-            {
-                attach((EngineCommands.Attach)command);
-            }
-            else if (command instanceof EngineCommands.ClosePeer)
-            {
-                final EngineCommands.ClosePeer close = (EngineCommands.ClosePeer)command;
-                final Peer peer = peers.get(close.peerNid);
-                if (null != peer)
-                {
-                    closePeer(peer, close.errno, close.reason);
-                }
-            }
-            else if (command instanceof EngineCommands.ConnectFailed)
-            {
-                final Peer peer = peers.get(((EngineCommands.ConnectFailed)command).peerNid);
-                if (null != peer)
-                {
-                    peer.connectRequested = false;
-                    if (peer.connections.isEmpty())
-                    {
-                        failWaiting(peer, -Errno.EHOSTUNREACH);
-                    }
-                }
-            }
+            message.deliverTo(this);
         }
         return work;
+    }
+
+    void onClosePeer(final AgentMessages.ClosePeer close)
+    {
+        final Peer peer = peers.get(close.peerNid);
+        if (null != peer)
+        {
+            closePeer(peer, close.errno, close.reason);
+        }
+    }
+
+    void onConnectFailed(final AgentMessages.ConnectFailed failed)
+    {
+        final Peer peer = peers.get(failed.peerNid);
+        if (null != peer)
+        {
+            peer.connectRequested = false;
+            if (peer.connections.isEmpty())
+            {
+                failWaiting(peer, -Errno.EHOSTUNREACH);
+            }
+        }
     }
 
     /**
      * Take an established connection into service. Whatever fails here closes its socket and tells the
      * conductor, so no connection is ever left half-attached.
      */
-    private void attach(final EngineCommands.Attach attach)
+    void onAttach(final AgentMessages.Attach attach)
     {
         try
         {
@@ -309,13 +301,13 @@ final class IoAgent implements Agent
             }
             else
             {
-                closeSocketQuietly(attach);
-                outbox.send(new EngineCommands.Closed(attach.peerNid, attach.ctype, attach.connectionId, Errno.ENOMEM, false));
+                attach.closeSocket();
+                outbox.send(new AgentMessages.Closed(attach.peerNid, attach.ctype, attach.connectionId, Errno.ENOMEM, false));
             }
         }
     }
 
-    private void attachConnection(final EngineCommands.Attach attach)
+    private void attachConnection(final AgentMessages.Attach attach)
     {
         final Peer peer = peerOf(attach.peerNid);
         if (peer.incarnation != 0 && peer.incarnation != attach.incarnation)
@@ -361,18 +353,6 @@ final class IoAgent implements Agent
         LOG.info("{}: established local={}", c, Addresses.text(attach.localAddress));
 
         launchWaiting(peer);
-    }
-
-    private static void closeSocketQuietly(final EngineCommands.Attach attach)
-    {
-        try
-        {
-            attach.socket.close();
-        }
-        catch (final NativeIoException ex)
-        {
-            LOG.warn("conn#{}: close failed: {}", attach.connectionId, ex.getMessage());
-        }
     }
 
     /**
@@ -453,7 +433,7 @@ final class IoAgent implements Agent
         if (!peer.connectRequested)
         {
             peer.connectRequested = true;
-            outbox.send(new EngineCommands.ConnectRequest(peer.nid, peer.pid == 0 ? config.pid() : peer.pid));
+            outbox.send(new AgentMessages.ConnectRequest(peer.nid, peer.pid == 0 ? config.pid() : peer.pid));
         }
     }
 
@@ -1068,7 +1048,7 @@ final class IoAgent implements Agent
         c.peer.connectionsClosed.incrementOrdered();
         c.peer.idleSinceNs = nowNs;
         c.counters.close();
-        outbox.send(new EngineCommands.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));
+        outbox.send(new AgentMessages.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));
 
         if (c.peer.connections.isEmpty() && !c.peer.waiting.isEmpty())
         {

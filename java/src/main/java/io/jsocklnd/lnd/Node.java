@@ -63,8 +63,8 @@ public final class Node implements AutoCloseable
             ByteBuffer.allocateDirect(config.sendRingCapacity() + RingBufferDescriptor.TRAILER_LENGTH)));
         completionRing = new OneToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(config.completionRingCapacity() + RingBufferDescriptor.TRAILER_LENGTH)));
-        final OneToOneConcurrentArrayQueue<Object> toIo = new OneToOneConcurrentArrayQueue<>(4096);
-        final OneToOneConcurrentArrayQueue<Object> toConductor = new OneToOneConcurrentArrayQueue<>(4096);
+        final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> toIo = new OneToOneConcurrentArrayQueue<>(4096);
+        final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor = new OneToOneConcurrentArrayQueue<>(4096);
 
         conductor = new Conductor(config, toIo, toConductor, clock, conductorCounters);
         IoAgent io = null;

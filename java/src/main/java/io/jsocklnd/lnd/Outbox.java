@@ -9,19 +9,19 @@ import java.util.ArrayDeque;
  * The sending end of the queue from one agent to the other (owner thread only): a message the full queue cannot
  * take waits, in order, for the next duty cycle, so none is ever dropped; each time that happens is counted.
  */
-final class Outbox
+final class Outbox<M>
 {
-    private final OneToOneConcurrentArrayQueue<Object> queue;
-    private final ArrayDeque<Object> backlog = new ArrayDeque<>();
+    private final OneToOneConcurrentArrayQueue<M> queue;
+    private final ArrayDeque<M> backlog = new ArrayDeque<>();
     private final AtomicCounter full;
 
-    Outbox(final OneToOneConcurrentArrayQueue<Object> queue, final AtomicCounter full)
+    Outbox(final OneToOneConcurrentArrayQueue<M> queue, final AtomicCounter full)
     {
         this.queue = queue;
         this.full = full;
     }
 
-    void send(final Object message)
+    void send(final M message)
     {
         if (!backlog.isEmpty() || !queue.offer(message))
         {
@@ -38,7 +38,7 @@ final class Outbox
     int drain()
     {
         int work = 0;
-        Object message;
+        M message;
         while ((message = backlog.peek()) != null && queue.offer(message))
         {
             backlog.poll();
@@ -50,7 +50,7 @@ final class Outbox
     /**
      * @return the oldest message still waiting, taken out, or null (at shutdown).
      */
-    Object takeUnsent()
+    M takeUnsent()
     {
         return backlog.poll();
     }
