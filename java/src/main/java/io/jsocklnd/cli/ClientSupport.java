@@ -53,7 +53,6 @@ final class ClientSupport
             while ((rc = lnet.get(md, target, LNET_PID_LUSTRE, portal, matchBits, offset)) == -Errno.EAGAIN &&
                 System.nanoTime() - deadline < 0)
             {
-                lnet.progress();
                 LockSupport.parkNanos(50_000);
             }
             if (rc != 0)
@@ -62,7 +61,6 @@ final class ClientSupport
             }
             while (received[0] < 0 && System.nanoTime() - deadline < 0)
             {
-                lnet.progress();
                 queue.poll(e ->
                 {
                     if (e.type() == LnetEventType.REPLY && e.status() == 0)

@@ -320,9 +320,7 @@ public final class TransferDemo
                 while (failures.isEmpty() && (credited < chunks || busySources > 0 || creditsInFlight > 0))
                 {
                     int work = sendChunks();
-                    sender.progress();
                     work += senderEvents.poll(onSenderEvent, 64);
-                    receiver.progress();
                     work += receiverEvents.poll(onReceiverEvent, 64);
                     work += sendCredits();
                     if (credited == chunks && elapsedNs == 0)

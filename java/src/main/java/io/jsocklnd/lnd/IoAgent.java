@@ -14,9 +14,7 @@ import io.jsocklnd.wire.ProtocolException;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.IntArrayList;
 import org.agrona.collections.Long2ObjectHashMap;
-import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
@@ -26,7 +24,6 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +37,7 @@ import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
  * runs the RX state machine, writes gathered sends, ACKs incoming ZC requests, and reports completions.
  * Every field is owned by the agent's thread.
  */
-final class IoAgent implements Agent
+final class IoAgent implements Agent, LndPort
 {
     private static final Logger LOG = LoggerFactory.getLogger(IoAgent.class);
     private static final int SENDS_PER_CYCLE = 256;
@@ -54,7 +51,10 @@ final class IoAgent implements Agent
     private final long localNid;
     private final MessageHandler handler;
     private final RingBuffer sendRing;
-    private final RingBuffer completionRing;
+    private final CompletionRing completionRing;
+    private final CompletionHandler completions;
+    private final LnetHeaderFlyweight claimedHeader = new LnetHeaderFlyweight();
+    private EngineTx claimed;
     private final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> fromConductor;
     private final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor;
     private final NanoClock clock;
@@ -71,17 +71,11 @@ final class IoAgent implements Agent
     private final ArrayList<Connection> dirty = new ArrayList<>();
     private final ArrayList<Connection> expired = new ArrayList<>();
     private final RxDecision decision = new RxDecision();
-    private final UnsafeBuffer completionScratch = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
-    /** Completions the full completion ring could not take yet, oldest first from {@link #deferredHead}. */
-    private final LongArrayList deferredIds = new LongArrayList();
-    private final IntArrayList deferredStatuses = new IntArrayList();
-    private int deferredHead;
     private final AtomicCounter sendsAccepted;
     private final AtomicCounter sendsCompleted;
     private final AtomicCounter sendsFailed;
     private final AtomicCounter zcAcksReceived;
     private final AtomicCounter zcAcksSent;
-    private final AtomicCounter completionRingFull;
     private final AtomicCounter zcRequestsSent;
     private final AtomicCounter zcAckNoopsSent;
     private final AtomicCounter zcAckPairsSent;
@@ -120,7 +114,8 @@ final class IoAgent implements Agent
      * @param config         node settings.
      * @param handler        the layer above.
      * @param sendRing       sends from application threads.
-     * @param completionRing completions to the application.
+     * @param completionRing completions to application threads.
+     * @param completions    completions to the layer above on this thread, or null to use the ring.
      * @param fromConductor  established connections and peer commands.
      * @param toConductor    closed connections and connect requests.
      * @param clock          time source.
@@ -132,6 +127,7 @@ final class IoAgent implements Agent
         final MessageHandler handler,
         final RingBuffer sendRing,
         final RingBuffer completionRing,
+        final CompletionHandler completions,
         final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> fromConductor,
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor,
         final NanoClock clock,
@@ -141,7 +137,6 @@ final class IoAgent implements Agent
         this.localNid = config.nid();
         this.handler = handler;
         this.sendRing = sendRing;
-        this.completionRing = completionRing;
         this.fromConductor = fromConductor;
         this.toConductor = toConductor;
         this.clock = clock;
@@ -152,7 +147,8 @@ final class IoAgent implements Agent
         sendsFailed = counterSet.allocate("io sends_failed");
         zcAcksReceived = counterSet.allocate("io zc_acks_received");
         zcAcksSent = counterSet.allocate("io zc_acks_queued");
-        completionRingFull = counterSet.allocate("io completion_ring_full");
+        this.completionRing = new CompletionRing(completionRing, counterSet.allocate("io completion_ring_full"));
+        this.completions = null == completions ? this.completionRing : completions;
         zcRequestsSent = counterSet.allocate("io zc_requests_sent");
         zcAcksPiggybacked = counterSet.allocate("io zc_acks_piggybacked");
         zcAckNoopsSent = counterSet.allocate("io zc_ack_noops_sent");
@@ -193,6 +189,11 @@ final class IoAgent implements Agent
         }
     }
 
+    public void onStart()
+    {
+        handler.onStart(this);
+    }
+
     public String roleName()
     {
         return "jsocklnd-io";
@@ -203,9 +204,9 @@ final class IoAgent implements Agent
         nowNs = clock.nanoTime();
         int work = outbox.drain();
         work += drainConductor();
-        work += drainDeferredCompletions();
+        work += completionRing.drain();
         work += handler.onDutyCycle();
-        if (deferredHead == deferredIds.size())
+        if (!completionRing.hasBacklog())
         {
             work += sendRing.read(sendHandler, SENDS_PER_CYCLE);
         }
@@ -396,21 +397,72 @@ final class IoAgent implements Agent
             }
             return;
         }
-        final EngineTx tx = acquire();
-        tx.lnet();
-        tx.correlationId = buffer.getLong(index + SendCommand.CORRELATION_ID_OFFSET);
-        tx.dstNid = buffer.getLong(index + SendCommand.DST_NID_OFFSET);
-        tx.dstPid = buffer.getInt(index + SendCommand.DST_PID_OFFSET);
-        tx.payloadLength = buffer.getInt(index + SendCommand.PAYLOAD_LENGTH_OFFSET);
-        tx.payloadAddress = buffer.getLong(index + SendCommand.PAYLOAD_ADDRESS_OFFSET);
+        final EngineTx tx = claim(
+            buffer.getLong(index + SendCommand.DST_NID_OFFSET),
+            buffer.getInt(index + SendCommand.DST_PID_OFFSET),
+            buffer.getLong(index + SendCommand.PAYLOAD_ADDRESS_OFFSET),
+            buffer.getInt(index + SendCommand.PAYLOAD_LENGTH_OFFSET),
+            buffer.getLong(index + SendCommand.CORRELATION_ID_OFFSET));
         if (msgTypeId == SendCommand.SEND_FILE_MSG_TYPE && tx.payloadLength > 0)
         {
             tx.payloadAddress = 0;
             tx.fileFd = buffer.getInt(index + SendCommand.FILE_FD_OFFSET);
             tx.fileOffset = buffer.getLong(index + SendCommand.FILE_OFFSET_OFFSET);
         }
+        // An application thread wrote the header into the ring; this is its one copy, into the send slot.
         tx.header.putBytes(
             EngineTx.LNET_HEADER_OFFSET, buffer, index + SendCommand.HEADER_OFFSET, LnetHeaderFlyweight.LENGTH);
+        commit(tx);
+    }
+
+    public LnetHeaderFlyweight claimSend(
+        final int type,
+        final long dstNid,
+        final int dstPid,
+        final long payloadAddress,
+        final int payloadLength,
+        final long correlationId)
+    {
+        if (null != claimed)
+        {
+            throw new IllegalStateException("a claimed send was not committed: correlationId=" + claimed.correlationId);
+        }
+        final EngineTx tx = claim(dstNid, dstPid, payloadAddress, payloadLength, correlationId);
+        claimed = tx;
+        return claimedHeader.wrapForEncode(tx.header, EngineTx.LNET_HEADER_OFFSET, LnetHeaderFlyweight.LENGTH, type);
+    }
+
+    public void commitSend()
+    {
+        final EngineTx tx = claimed;
+        if (null == tx)
+        {
+            throw new IllegalStateException("no claimed send to commit");
+        }
+        claimed = null;
+        commit(tx);
+    }
+
+    public AtomicCounter counter(final String label)
+    {
+        return counterSet.allocate(label);
+    }
+
+    private EngineTx claim(
+        final long dstNid, final int dstPid, final long payloadAddress, final int payloadLength, final long correlationId)
+    {
+        final EngineTx tx = acquire();
+        tx.lnet();
+        tx.correlationId = correlationId;
+        tx.dstNid = dstNid;
+        tx.dstPid = dstPid;
+        tx.payloadLength = payloadLength;
+        tx.payloadAddress = payloadAddress;
+        return tx;
+    }
+
+    private void commit(final EngineTx tx)
+    {
         sendsAccepted.incrementOrdered();
         launch(peerOf(tx.dstNid), tx);
     }
@@ -814,41 +866,7 @@ final class IoAgent implements Agent
         {
             sendsFailed.incrementOrdered();
         }
-        if (deferredHead < deferredIds.size() || !writeCompletion(tx.correlationId, status))
-        {
-            completionRingFull.incrementOrdered();
-            deferredIds.addLong(tx.correlationId);
-            deferredStatuses.addInt(status);
-        }
-    }
-
-    private boolean writeCompletion(final long correlationId, final int status)
-    {
-        completionScratch.putLong(0, correlationId);
-        completionScratch.putInt(8, status);
-        return completionRing.write(SendCommand.COMPLETION_MSG_TYPE, completionScratch, 0, 12);
-    }
-
-    /**
-     * Retry completions the ring had no room for, in order. While any wait, no new sends are taken from the
-     * send ring, so an application that polls late slows its own sends instead of losing completions.
-     */
-    private int drainDeferredCompletions()
-    {
-        int work = 0;
-        while (deferredHead < deferredIds.size() &&
-            writeCompletion(deferredIds.getLong(deferredHead), deferredStatuses.getInt(deferredHead)))
-        {
-            deferredHead++;
-            work++;
-        }
-        if (deferredHead > 0 && deferredHead == deferredIds.size())
-        {
-            deferredIds.clear();
-            deferredStatuses.clear();
-            deferredHead = 0;
-        }
-        return work;
+        completions.onCompletion(tx.correlationId, status);
     }
 
     void writeInterest(final Connection c, final boolean on)

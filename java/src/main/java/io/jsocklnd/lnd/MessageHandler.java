@@ -9,6 +9,16 @@ import io.jsocklnd.wire.LnetHeaderFlyweight;
 public interface MessageHandler
 {
     /**
+     * The IO agent starts, on its thread, before it runs a duty cycle: the layer above keeps the port to send
+     * through on that thread.
+     *
+     * @param port the LND's sends, valid on the IO agent thread.
+     */
+    default void onStart(final LndPort port)
+    {
+    }
+
+    /**
      * A message header arrived (RX state PARSE): decide where its payload goes.
      *
      * @param connectionId the connection it came on.

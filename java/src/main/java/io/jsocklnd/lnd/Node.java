@@ -6,6 +6,7 @@ import io.jsocklnd.wire.LnetHeaderFlyweight;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -50,12 +51,14 @@ public final class Node implements AutoCloseable
     private final AtomicLong agentErrors = new AtomicLong();
     private final AgentRunner[] runners;
     private final AgentInvoker invoker;
-    private final ThreadLocal<UnsafeBuffer> scratch =
-        ThreadLocal.withInitial(() -> new UnsafeBuffer(ByteBuffer.allocateDirect(SendCommand.LENGTH)));
     private final org.agrona.concurrent.MessageHandler completionReader;
     private CompletionHandler completionTarget;
 
-    private Node(final NodeConfig config, final MessageHandler handler, final NanoClock clock) throws NativeIoException
+    private Node(
+        final NodeConfig config,
+        final MessageHandler handler,
+        final CompletionHandler completions,
+        final NanoClock clock) throws NativeIoException
     {
         JslNative.ensureAvailable();
         this.config = config;
@@ -70,7 +73,7 @@ public final class Node implements AutoCloseable
         IoAgent io = null;
         try
         {
-            io = new IoAgent(config, handler, sendRing, completionRing, toIo, toConductor, clock, ioCounters);
+            io = new IoAgent(config, handler, sendRing, completionRing, completions, toIo, toConductor, clock, ioCounters);
         }
         finally
         {
@@ -124,7 +127,38 @@ public final class Node implements AutoCloseable
      */
     public static Node start(final NodeConfig config, final MessageHandler handler) throws NativeIoException
     {
-        final Node node = new Node(config, handler, new SystemNanoClock());
+        return start(config, handler, null, new SystemNanoClock());
+    }
+
+    /**
+     * Start a node for a layer above that runs on the IO agent thread, as LNet does over an LND: it sends through
+     * the {@link LndPort} its handler is given in {@link MessageHandler#onStart(LndPort)} and is told of every
+     * completion on that thread, by a direct call, instead of through {@link #pollCompletions} (which then
+     * delivers nothing). Application threads may still use {@link #send}; their completions go to the same
+     * handler.
+     *
+     * @param config      settings.
+     * @param handler     the layer above, told of every received message.
+     * @param completions the layer above, told of every completed send on the IO agent thread.
+     * @return the running node.
+     * @throws NativeIoException if the acceptor cannot listen.
+     */
+    public static Node start(final NodeConfig config, final MessageHandler handler, final CompletionHandler completions)
+        throws NativeIoException
+    {
+        return start(config, handler, completions, new SystemNanoClock());
+    }
+
+    /**
+     * Start a node whose agents read the time from {@code clock} (tests move it to drive timers).
+     */
+    static Node start(
+        final NodeConfig config,
+        final MessageHandler handler,
+        final CompletionHandler completions,
+        final NanoClock clock) throws NativeIoException
+    {
+        final Node node = new Node(config, handler, completions, clock);
         for (final AgentRunner runner : node.runners)
         {
             AgentRunner.startOnThread(runner);
@@ -170,16 +204,8 @@ public final class Node implements AutoCloseable
         final int payloadLength,
         final long correlationId)
     {
-        final UnsafeBuffer record = scratch.get();
-        record.putLong(SendCommand.CORRELATION_ID_OFFSET, correlationId);
-        record.putLong(SendCommand.DST_NID_OFFSET, dstNid);
-        record.putInt(SendCommand.DST_PID_OFFSET, dstPid);
-        record.putInt(SendCommand.PAYLOAD_LENGTH_OFFSET, payloadLength);
-        record.putLong(SendCommand.PAYLOAD_ADDRESS_OFFSET, payloadAddress);
-        record.putLong(SendCommand.FILE_OFFSET_OFFSET, 0);
-        record.putInt(SendCommand.FILE_FD_OFFSET, -1);
-        record.putBytes(SendCommand.HEADER_OFFSET, header, headerOffset, LnetHeaderFlyweight.LENGTH);
-        return sendRing.write(SendCommand.SEND_MSG_TYPE, record, 0, SendCommand.LENGTH);
+        return write(SendCommand.SEND_MSG_TYPE, dstNid, dstPid, header, headerOffset, payloadAddress, payloadLength,
+            -1, 0, correlationId);
     }
 
     /**
@@ -208,16 +234,42 @@ public final class Node implements AutoCloseable
         final int length,
         final long correlationId)
     {
-        final UnsafeBuffer record = scratch.get();
-        record.putLong(SendCommand.CORRELATION_ID_OFFSET, correlationId);
-        record.putLong(SendCommand.DST_NID_OFFSET, dstNid);
-        record.putInt(SendCommand.DST_PID_OFFSET, dstPid);
-        record.putInt(SendCommand.PAYLOAD_LENGTH_OFFSET, length);
-        record.putLong(SendCommand.PAYLOAD_ADDRESS_OFFSET, 0);
-        record.putLong(SendCommand.FILE_OFFSET_OFFSET, fileOffset);
-        record.putInt(SendCommand.FILE_FD_OFFSET, fd);
-        record.putBytes(SendCommand.HEADER_OFFSET, header, headerOffset, LnetHeaderFlyweight.LENGTH);
-        return sendRing.write(SendCommand.SEND_FILE_MSG_TYPE, record, 0, SendCommand.LENGTH);
+        return write(SendCommand.SEND_FILE_MSG_TYPE, dstNid, dstPid, header, headerOffset, 0, length, fd, fileOffset,
+            correlationId);
+    }
+
+    /**
+     * Write a send command straight into the ring (no staging copy): the header is copied once here and once more
+     * by the IO agent, into the slot it is sent from.
+     */
+    private boolean write(
+        final int msgTypeId,
+        final long dstNid,
+        final int dstPid,
+        final DirectBuffer header,
+        final int headerOffset,
+        final long payloadAddress,
+        final int payloadLength,
+        final int fd,
+        final long fileOffset,
+        final long correlationId)
+    {
+        final int index = sendRing.tryClaim(msgTypeId, SendCommand.LENGTH);
+        if (index < 0)
+        {
+            return false;
+        }
+        final AtomicBuffer record = sendRing.buffer();
+        record.putLong(index + SendCommand.CORRELATION_ID_OFFSET, correlationId);
+        record.putLong(index + SendCommand.DST_NID_OFFSET, dstNid);
+        record.putInt(index + SendCommand.DST_PID_OFFSET, dstPid);
+        record.putInt(index + SendCommand.PAYLOAD_LENGTH_OFFSET, payloadLength);
+        record.putLong(index + SendCommand.PAYLOAD_ADDRESS_OFFSET, payloadAddress);
+        record.putLong(index + SendCommand.FILE_OFFSET_OFFSET, fileOffset);
+        record.putInt(index + SendCommand.FILE_FD_OFFSET, fd);
+        record.putBytes(index + SendCommand.HEADER_OFFSET, header, headerOffset, LnetHeaderFlyweight.LENGTH);
+        sendRing.commit(index);
+        return true;
     }
 
     /**
@@ -229,10 +281,15 @@ public final class Node implements AutoCloseable
      */
     public boolean disconnect(final long peerNid)
     {
-        final UnsafeBuffer record = scratch.get();
-        record.setMemory(0, SendCommand.LENGTH, (byte)0);
-        record.putLong(SendCommand.DST_NID_OFFSET, peerNid);
-        return sendRing.write(SendCommand.DISCONNECT_MSG_TYPE, record, 0, SendCommand.LENGTH);
+        final int index = sendRing.tryClaim(SendCommand.DISCONNECT_MSG_TYPE, SendCommand.LENGTH);
+        if (index < 0)
+        {
+            return false;
+        }
+        sendRing.buffer().setMemory(index, SendCommand.LENGTH, (byte)0);
+        sendRing.buffer().putLong(index + SendCommand.DST_NID_OFFSET, peerNid);
+        sendRing.commit(index);
+        return true;
     }
 
     /**

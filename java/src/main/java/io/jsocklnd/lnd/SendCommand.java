@@ -21,7 +21,6 @@ final class SendCommand
     /** Ring message type of a send. */
     public static final int SEND_MSG_TYPE = 1;
     /** Ring message type of a completion. */
-    public static final int COMPLETION_MSG_TYPE = 2;
     /** Ring message type of a send whose payload is a file region. */
     public static final int SEND_FILE_MSG_TYPE = 3;
     /** Ring message type asking to close every connection to the peer in the destination NID field. */

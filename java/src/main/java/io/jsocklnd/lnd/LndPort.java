@@ -1,0 +1,56 @@
+package io.jsocklnd.lnd;
+
+import io.jsocklnd.wire.LnetHeaderFlyweight;
+import org.agrona.concurrent.status.AtomicCounter;
+
+/**
+ * The LND as the layer above sees it on the IO agent thread, where its {@link MessageHandler} runs: a send is a
+ * direct call, as {@code lnd_send} is in LNet, and its header is written once, into the buffer it is sent from.
+ * Handed over by {@link MessageHandler#onStart(LndPort)}; valid on the IO agent thread only.
+ *
+ * <p>A send may be started from {@link MessageHandler#onDutyCycle()}, {@link MessageHandler#onHeader} and
+ * {@link MessageHandler#onPayload}; not from a completion or {@link MessageHandler#onReceiveAborted}, which the
+ * LND calls while it takes a connection or a peer apart.
+ */
+public interface LndPort
+{
+    /**
+     * Start a send: take a send slot and wrap the returned flyweight over its LNet header, zeroed and of
+     * {@code type}. Fill in the header, then {@link #commitSend()}; nothing else may come between.
+     *
+     * @param type           {@code LNET_MSG_*}.
+     * @param dstNid         the peer's NID (which peer the message goes to).
+     * @param dstPid         the peer's PID.
+     * @param payloadAddress native address of the payload (0 if none); untouched until the completion.
+     * @param payloadLength  payload bytes; the header's {@code payload_length} must say the same.
+     * @param correlationId  handed back with the completion.
+     * @return the header of the send slot, wrapped for encoding.
+     */
+    LnetHeaderFlyweight claimSend(
+        int type, long dstNid, int dstPid, long payloadAddress, int payloadLength, long correlationId);
+
+    /**
+     * Queue the send started by {@link #claimSend}: on a connection to its peer, or until one is established.
+     * Its completion comes once, as for {@link Node#send}.
+     */
+    void commitSend();
+
+    /**
+     * Continue a receive left waiting by {@link RxDecision#await()}.
+     *
+     * @param connectionId the connection.
+     * @param address      payload destination, 0 to drop.
+     * @param capacity     bytes available there.
+     * @return true if the connection was waiting.
+     */
+    boolean resumeReceive(long connectionId, long address, int capacity);
+
+    /**
+     * A counter of the layer above among the node's own ({@link Node#counters()}), written by the IO agent
+     * thread only (an ordered store per count, no fence).
+     *
+     * @param label its label, e.g. {@code "lnet puts_in"}.
+     * @return the counter.
+     */
+    AtomicCounter counter(String label);
+}
