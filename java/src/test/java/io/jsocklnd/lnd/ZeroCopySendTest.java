@@ -427,17 +427,21 @@ class ZeroCopySendTest
     @Test
     void shouldClosePeerWhoseZcRequestsStayUnackedPastTheTimeout() throws Exception
     {
-        try (Node node = Node.start(config().sockTimeout(1, TimeUnit.SECONDS), new TestNodes.RecordingHandler());
+        final ManualClock clock = new ManualClock();
+        try (Node node = Node.start(config().sockTimeout(1, TimeUnit.SECONDS), new TestNodes.RecordingHandler(), null,
+            clock);
             KernelPeer kernel = new KernelPeer(934, 3))
         {
             awaitBundle(node);
             send(node, new int[]{20_000, 20_000}, 0);
             readMessage(kernel.bulkIn);
             readMessage(kernel.bulkIn);
-            final long startNs = System.nanoTime();
-            assertTrue(kernel.bulkIn.drain(3_000).closed(), "no ACK: the node closes the peer");
-            final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-            assertTrue(elapsedMs >= 700, "closed after " + elapsedMs + " ms");
+            clock.advance(900, TimeUnit.MILLISECONDS);
+            assertFalse(kernel.bulkIn.drain(500).closed(), "un-ACKed for less than the timeout: the peer stays");
+            assertEquals(0L, node.counters().get("io zc_timeouts"));
+
+            clock.advance(200, TimeUnit.MILLISECONDS);
+            assertTrue(kernel.bulkIn.drain(3_000).closed(), "no ACK past the timeout: the node closes the peer");
             assertTrue(kernel.control.drain(1_000).closed());
             final Completions completions = new Completions();
             assertTrue(Await.until(() -> completions.poll(node) >= 0 && completions.total.get() == 2, 5_000));
