@@ -178,8 +178,7 @@ final class IoAgent implements Agent
                 zcWriterMode = ZeroCopyWriter.Mode.MSG_ZEROCOPY;
                 break;
             case AUTO:
-                zcWriterMode = ZeroCopyWriter.bestAvailable();
-                break;
+                throw new IllegalStateException("zcMode=AUTO: the config was not concluded");
             default:
                 zcWriterMode = null;
                 break;
