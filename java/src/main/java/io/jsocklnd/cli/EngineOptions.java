@@ -59,11 +59,11 @@ public final class EngineOptions
     boolean busySpin;
 
     /**
-     * Build the node settings.
+     * Build the node settings and conclude them, so that settings in conflict are a usage error.
      *
      * @param commandLine for usage errors.
      * @param nid         the node's NID.
-     * @return the settings.
+     * @return the concluded settings.
      */
     NodeConfig toConfig(final CommandLine commandLine, final String nid)
     {
@@ -138,6 +138,13 @@ public final class EngineOptions
         config.bufferSizes(null == txBufferSize ? 0 : txBufferSize, null == rxBufferSize ? 0 : rxBufferSize);
         config.busySpin(busySpin);
         config.reconnect(200, 10_000, TimeUnit.MILLISECONDS);
-        return config;
+        try
+        {
+            return config.conclude();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new CommandLine.ParameterException(commandLine, ex.getMessage());
+        }
     }
 }

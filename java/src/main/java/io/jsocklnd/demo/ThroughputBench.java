@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * System properties: {@code jsocklnd.bench.threading}, INVOKER (default: the sending thread drives the sender
  * node itself and the receiver node runs one thread, so each side has one thread, as raw TCP has), SHARED (one
  * thread per node besides the sending thread) or DEDICATED;
- * {@code jsocklnd.bench.busySpin}, true to busy-spin the agents instead of backing off.
+ * {@code jsocklnd.bench.busySpin}, true to busy-spin the agents instead of backing off (an INVOKER sender has
+ * no agent thread: its sending thread spins anyway).
  */
 public final class ThroughputBench
 {
@@ -153,8 +154,8 @@ public final class ThroughputBench
         throws Exception
     {
         final Sink sink = new Sink(message);
-        final NodeConfig senderConfig = new NodeConfig().nid("127.0.0.14@tcp").threadingMode(THREADING).busySpin(BUSY_SPIN)
-            .zcMode(mode);
+        final NodeConfig senderConfig = new NodeConfig().nid("127.0.0.14@tcp").threadingMode(THREADING)
+            .busySpin(BUSY_SPIN && THREADING != NodeConfig.ThreadingMode.INVOKER).zcMode(mode);
         final NodeConfig receiverConfig = new NodeConfig().nid("127.0.0.15@tcp")
             .threadingMode(THREADING == NodeConfig.ThreadingMode.INVOKER ? NodeConfig.ThreadingMode.SHARED : THREADING)
             .busySpin(BUSY_SPIN);

@@ -174,8 +174,7 @@ final class IoAgent implements Agent, LndPort
                 zcWriterMode = ZeroCopyWriter.Mode.MSG_ZEROCOPY;
                 break;
             case AUTO:
-                zcWriterMode = ZeroCopyWriter.bestAvailable();
-                break;
+                throw new IllegalStateException("zcMode=AUTO: the config was not concluded");
             default:
                 zcWriterMode = null;
                 break;

@@ -118,12 +118,14 @@ public final class Node implements AutoCloseable
     }
 
     /**
-     * Start a node: bind its acceptor and start its agents (unless in invoker mode).
+     * Start a node: conclude its settings ({@link NodeConfig#conclude()}), then bind its acceptor and start its
+     * agents (unless in invoker mode).
      *
-     * @param config  settings.
+     * @param config  settings; left as they are, the node keeps a concluded copy ({@link #config()}).
      * @param handler the layer above, told of every received message.
      * @return the running node.
-     * @throws NativeIoException if the acceptor cannot listen.
+     * @throws NativeIoException        if the acceptor cannot listen.
+     * @throws IllegalArgumentException if the settings conflict, before anything is opened.
      */
     public static Node start(final NodeConfig config, final MessageHandler handler) throws NativeIoException
     {
@@ -158,7 +160,7 @@ public final class Node implements AutoCloseable
         final CompletionHandler completions,
         final NanoClock clock) throws NativeIoException
     {
-        final Node node = new Node(config, handler, completions, clock);
+        final Node node = new Node(config.conclude(), handler, completions, clock);
         for (final AgentRunner runner : node.runners)
         {
             AgentRunner.startOnThread(runner);
@@ -171,7 +173,7 @@ public final class Node implements AutoCloseable
     }
 
     /**
-     * @return this node's settings.
+     * @return the concluded settings this node runs with, which refuse every setter.
      */
     public NodeConfig config()
     {

@@ -1,13 +1,23 @@
 package io.jsocklnd.lnd;
 
+import io.jsocklnd.nativeio.JslNative;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.WireConstants;
+import org.agrona.BitUtil;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Settings of one node; names follow the ksocklnd and LNet module parameters where one exists.
- * Mutable until the node starts.
+ * <p>
+ * Each setter sets its own setting only, so the order of the calls does not matter. {@link #conclude()}, which
+ * {@link Node#start} calls first, checks every setting and every combination, refuses contradictory ones,
+ * resolves what depends on other settings or on this machine ({@link ZcMode#AUTO}, the protocol version a
+ * legacy node implies, the incarnation) and returns a concluded copy: the settings the node runs with
+ * ({@link Node#config()}), which refuses every setter. The config concluded from stays mutable and can start
+ * more nodes.
  */
 public final class NodeConfig
 {
@@ -42,7 +52,10 @@ public final class NodeConfig
      */
     public enum ZcMode
     {
-        /** The best zero-copy path this kernel offers: {@link #SPLICE} where pipes work, else {@link #MSG_ZEROCOPY}. */
+        /**
+         * The best zero-copy path this kernel offers: {@link #SPLICE} where pipes work, else {@link #MSG_ZEROCOPY};
+         * resolved by {@link NodeConfig#conclude()}, so a running node's config never holds it.
+         */
         AUTO,
         /** vmsplice the caller's pages into a pipe, splice the pipe into the socket. */
         SPLICE,
@@ -64,12 +77,26 @@ public final class NodeConfig
      */
     public static final int ZC_MIN_PAYLOAD_FLOOR = 2 * 1024;
 
+    /**
+     * Smallest {@link #sendRingCapacity()}: an Agrona ring buffer carries messages of at most an eighth of its
+     * capacity, and every send record is {@code SendCommand.LENGTH} bytes.
+     */
+    public static final int MIN_SEND_RING_CAPACITY = BitUtil.findNextPositivePowerOfTwo(8 * SendCommand.LENGTH);
+
+    /**
+     * Smallest {@link #completionRingCapacity()}: an Agrona ring buffer carries messages of at most an eighth of
+     * its capacity, and every completion record (correlation id and status) is 12 bytes.
+     */
+    public static final int MIN_COMPLETION_RING_CAPACITY =
+        BitUtil.findNextPositivePowerOfTwo(8 * (BitUtil.SIZE_OF_LONG + BitUtil.SIZE_OF_INT));
+
     private long nid = Nid.parse("127.0.0.1@tcp");
     private int pid = WireConstants.LNET_PID_LUSTRE;
     private int port = WireConstants.LNET_ACCEPT_PORT;
     private AcceptMode acceptMode = AcceptMode.SECURE;
     private boolean privilegedSourcePort = true;
     private int protocolVersion = Protocols.NEWEST;
+    private boolean protocolVersionSet;
     private int legacyProtocol;
     private boolean portalsCompatibility;
     private int connsPerPeer = 1;
@@ -88,11 +115,118 @@ public final class NodeConfig
     private boolean busySpin;
     private int sendRingCapacity = 1 << 20;
     private int completionRingCapacity = 1 << 20;
-    private long incarnation = System.currentTimeMillis() * 1_000_000L;
+    private long incarnation;
     private int zcMinPayload = 16 * 1024;
     private ZcMode zcMode = ZcMode.AUTO;
-    private final boolean unsafeZcCompleteOnWrite = Boolean.getBoolean(UNSAFE_ZC_COMPLETE_ON_WRITE_PROPERTY);
+    private final boolean unsafeZcCompleteOnWrite;
     private long simulatedHelloLatencyNs;
+    private boolean concluded;
+
+    /**
+     * Default settings; {@link #unsafeZcCompleteOnWrite()} is read from its system property now.
+     */
+    public NodeConfig()
+    {
+        unsafeZcCompleteOnWrite = Boolean.getBoolean(UNSAFE_ZC_COMPLETE_ON_WRITE_PROPERTY);
+    }
+
+    private NodeConfig(final NodeConfig from)
+    {
+        nid = from.nid;
+        pid = from.pid;
+        port = from.port;
+        acceptMode = from.acceptMode;
+        privilegedSourcePort = from.privilegedSourcePort;
+        protocolVersion = from.protocolVersion;
+        protocolVersionSet = from.protocolVersionSet;
+        legacyProtocol = from.legacyProtocol;
+        portalsCompatibility = from.portalsCompatibility;
+        connsPerPeer = from.connsPerPeer;
+        minBulk = from.minBulk;
+        sockTimeoutNs = from.sockTimeoutNs;
+        acceptTimeoutNs = from.acceptTimeoutNs;
+        keepaliveNs = from.keepaliveNs;
+        minReconnectNs = from.minReconnectNs;
+        maxReconnectNs = from.maxReconnectNs;
+        peerIdleTimeoutNs = from.peerIdleTimeoutNs;
+        txBufferSize = from.txBufferSize;
+        rxBufferSize = from.rxBufferSize;
+        nagle = from.nagle;
+        enableCsum = from.enableCsum;
+        threadingMode = from.threadingMode;
+        busySpin = from.busySpin;
+        sendRingCapacity = from.sendRingCapacity;
+        completionRingCapacity = from.completionRingCapacity;
+        incarnation = from.incarnation;
+        zcMinPayload = from.zcMinPayload;
+        zcMode = from.zcMode;
+        unsafeZcCompleteOnWrite = from.unsafeZcCompleteOnWrite;
+        simulatedHelloLatencyNs = from.simulatedHelloLatencyNs;
+    }
+
+    /**
+     * Check every setting and every combination and resolve what the settings leave open. The result is a
+     * concluded copy, which refuses every setter; a concluded config concludes to itself. This config is left
+     * as it was.
+     * <p>
+     * Resolved: {@link ZcMode#AUTO} to the mode this machine offers ({@link ZcMode#SPLICE} where pipes work,
+     * else {@link ZcMode#MSG_ZEROCOPY}); {@link #protocolVersion()} to the version of a legacy node
+     * ({@link #legacyProtocol(int)}) when not set; {@link #legacyProtocol()} 3 to 0 (a current node);
+     * {@link #incarnation()} 0 to the time now, in ns since the epoch.
+     * <p>
+     * Refused, each naming the settings and values: a NID that is not on a tcp network; a port outside
+     * 1..65535; an unset mode; {@code protocolVersion} set to another version than {@code legacyProtocol} names;
+     * {@code portalsCompatibility} without an acceptor; negative {@code minBulk}, {@code keepalive} or buffer
+     * sizes; a {@code sockTimeout} or {@code acceptTimeout} that is not positive; a {@code minReconnect} that
+     * is not positive or above {@code maxReconnect}; {@code busySpin} with {@link ThreadingMode#INVOKER}; ring
+     * capacities that are not powers of two or too small for their records.
+     *
+     * @return the concluded settings.
+     * @throws IllegalArgumentException naming every setting, or combination, refused.
+     * @throws UnsatisfiedLinkError     if {@link ZcMode#AUTO} is to be resolved and the native library is not
+     *                                  usable.
+     */
+    public NodeConfig conclude()
+    {
+        if (concluded)
+        {
+            return this;
+        }
+
+        final List<String> refused = new ArrayList<>();
+        checkSettings(refused);
+        checkProtocol(refused);
+        if (!refused.isEmpty())
+        {
+            throw new IllegalArgumentException(String.join("; ", refused));
+        }
+
+        final NodeConfig result = new NodeConfig(this);
+        if (legacyProtocol != 0)
+        {
+            result.protocolVersion = legacyProtocol;
+            result.protocolVersionSet = true;
+        }
+        if (legacyProtocol == Protocols.NEWEST)
+        {
+            result.legacyProtocol = 0;
+        }
+        result.zcMode = resolve(zcMode);
+        if (0 == incarnation)
+        {
+            result.incarnation = System.currentTimeMillis() * 1_000_000L;
+        }
+        result.concluded = true;
+        return result;
+    }
+
+    /**
+     * @return whether this is a concluded config ({@link #conclude()}), which refuses every setter.
+     */
+    public boolean concluded()
+    {
+        return concluded;
+    }
 
     /**
      * This node's NID ({@code a.b.c.d@tcpN}); its IP is where the node listens and connects from.
@@ -102,6 +236,7 @@ public final class NodeConfig
      */
     public NodeConfig nid(final String text)
     {
+        checkMutable("nid");
         nid = Nid.parse(text);
         return this;
     }
@@ -120,6 +255,7 @@ public final class NodeConfig
      */
     public NodeConfig pid(final int pid)
     {
+        checkMutable("pid");
         if (pid == WireConstants.LNET_PID_ANY)
         {
             throw new IllegalArgumentException("pid must not be LNET_PID_ANY");
@@ -137,11 +273,13 @@ public final class NodeConfig
     }
 
     /**
-     * @param port acceptor port to listen on and connect to ({@code accept_port}, 988).
+     * @param port acceptor port to listen on and connect to ({@code accept_port}, 988; 1..65535, also with
+     *             {@link AcceptMode#NONE}, as peers are connected to it).
      * @return this.
      */
     public NodeConfig port(final int port)
     {
+        checkMutable("port");
         this.port = port;
         return this;
     }
@@ -160,6 +298,7 @@ public final class NodeConfig
      */
     public NodeConfig acceptMode(final AcceptMode acceptMode)
     {
+        checkMutable("acceptMode");
         this.acceptMode = acceptMode;
         return this;
     }
@@ -178,6 +317,7 @@ public final class NodeConfig
      */
     public NodeConfig privilegedSourcePort(final boolean privileged)
     {
+        checkMutable("privilegedSourcePort");
         this.privilegedSourcePort = privileged;
         return this;
     }
@@ -191,23 +331,30 @@ public final class NodeConfig
     }
 
     /**
-     * @param version newest hello version to offer and accept (3; 2 or 1 to hold the node to an older one).
-     *                Older versions are still spoken: a node always answers a V1 hello in V1.
+     * The newest hello version to offer and accept: 3, or 2 or 1 to hold a current node to an older one. Older
+     * versions are still spoken: a node always answers a V1 hello in V1.
+     * <p>
+     * When not set, the version of the legacy node {@link #legacyProtocol(int)} names, else 3. Set together with
+     * a {@link #legacyProtocol(int)} other than 0, it must be the version that names: {@link #conclude()}
+     * refuses any other.
+     *
+     * @param version 1, 2 or 3.
      * @return this.
      */
     public NodeConfig protocolVersion(final int version)
     {
+        checkMutable("protocolVersion");
         if (Protocols.forVersion(version) == null)
         {
             throw new IllegalArgumentException("unsupported protocol version: version=" + version);
         }
         this.protocolVersion = version;
-        this.legacyProtocol = 0;
+        this.protocolVersionSet = true;
         return this;
     }
 
     /**
-     * @return the newest version offered.
+     * @return the newest version offered; before {@link #conclude()}, the version set or 3.
      */
     public int protocolVersion()
     {
@@ -219,29 +366,29 @@ public final class NodeConfig
      * only that version, answers older ones in kind, and refuses newer hellos as that generation did. A V2
      * node answers a newer hello with a V2 hello of type NONE and closes (how a newer peer learns to use
      * V2); a V1 node, which knows no other hello magic, closes without a word.
+     * <p>
+     * The generation named fixes the version offered: {@code legacyProtocol(2)} alone concludes to
+     * {@link #protocolVersion()} 2, {@code legacyProtocol(3)} to a current node offering 3, and a
+     * {@link #protocolVersion(int)} set to another version is refused by {@link #conclude()}, whichever was
+     * set first. 0, the default, imitates no generation and leaves the version to {@link #protocolVersion(int)}.
      *
      * @param version 1 or 2 for a legacy node; 0 or 3 for a current one.
      * @return this.
      */
     public NodeConfig legacyProtocol(final int version)
     {
-        if (version == 0 || version == Protocols.NEWEST)
-        {
-            this.protocolVersion = Protocols.NEWEST;
-            this.legacyProtocol = 0;
-            return this;
-        }
-        if (version < Protocols.OLDEST || version > Protocols.NEWEST)
+        checkMutable("legacyProtocol");
+        if (version != 0 && (version < Protocols.OLDEST || version > Protocols.NEWEST))
         {
             throw new IllegalArgumentException("unsupported legacy protocol: version=" + version);
         }
-        this.protocolVersion = version;
         this.legacyProtocol = version;
         return this;
     }
 
     /**
-     * @return the legacy version the node imitates, 0 for a current node.
+     * @return the legacy version the node imitates, 0 for a current node (before {@link #conclude()}, the
+     * version set: 3 names a current node too).
      */
     public int legacyProtocol()
     {
@@ -251,11 +398,13 @@ public final class NodeConfig
     /**
      * @param enabled whether the acceptor also takes a V1 hello sent without an acceptor request, as
      *                LNet did with {@code portals_compatibility} set (removed from Lustre in 2008; off by
-     *                default, as in every kernel since, which refuse such a connection).
+     *                default, as in every kernel since, which refuse such a connection). Needs an acceptor:
+     *                refused with {@link AcceptMode#NONE}.
      * @return this.
      */
     public NodeConfig portalsCompatibility(final boolean enabled)
     {
+        checkMutable("portalsCompatibility");
         this.portalsCompatibility = enabled;
         return this;
     }
@@ -274,6 +423,7 @@ public final class NodeConfig
      */
     public NodeConfig connsPerPeer(final int n)
     {
+        checkMutable("connsPerPeer");
         if (n < 1 || n > 127)
         {
             throw new IllegalArgumentException("conns_per_peer out of range: value=" + n);
@@ -291,11 +441,13 @@ public final class NodeConfig
     }
 
     /**
-     * @param bytes size (headers included) from which a message prefers a bulk connection ({@code min_bulk}).
+     * @param bytes size (headers included) from which a message prefers a bulk connection ({@code min_bulk},
+     *              at least 0).
      * @return this.
      */
     public NodeConfig minBulk(final int bytes)
     {
+        checkMutable("minBulk");
         this.minBulk = bytes;
         return this;
     }
@@ -309,12 +461,13 @@ public final class NodeConfig
     }
 
     /**
-     * @param timeout dead socket, stuck message and ZC-ACK timeout ({@code sock_timeout}).
+     * @param timeout dead socket, stuck message and ZC-ACK timeout ({@code sock_timeout}, positive).
      * @param unit    its unit.
      * @return this.
      */
     public NodeConfig sockTimeout(final long timeout, final TimeUnit unit)
     {
+        checkMutable("sockTimeout");
         this.sockTimeoutNs = unit.toNanos(timeout);
         return this;
     }
@@ -328,12 +481,13 @@ public final class NodeConfig
     }
 
     /**
-     * @param timeout time allowed for the acceptor request and hello ({@code accept_timeout}).
+     * @param timeout time allowed for the acceptor request and hello ({@code accept_timeout}, positive).
      * @param unit    its unit.
      * @return this.
      */
     public NodeConfig acceptTimeout(final long timeout, final TimeUnit unit)
     {
+        checkMutable("acceptTimeout");
         this.acceptTimeoutNs = unit.toNanos(timeout);
         return this;
     }
@@ -361,6 +515,7 @@ public final class NodeConfig
      */
     public NodeConfig simulatedHelloLatency(final long latency, final TimeUnit unit)
     {
+        checkMutable("simulatedHelloLatency");
         if (latency < 0)
         {
             throw new IllegalArgumentException("simulated hello latency must not be negative: " + latency);
@@ -384,6 +539,7 @@ public final class NodeConfig
      */
     public NodeConfig keepalive(final long idle, final TimeUnit unit)
     {
+        checkMutable("keepalive");
         this.keepaliveNs = unit.toNanos(idle);
         return this;
     }
@@ -397,13 +553,14 @@ public final class NodeConfig
     }
 
     /**
-     * @param min first reconnect delay ({@code min_reconnectms}).
-     * @param max largest reconnect delay ({@code max_reconnectms}).
+     * @param min first reconnect delay ({@code min_reconnectms}, positive: the backoff doubles it).
+     * @param max largest reconnect delay ({@code max_reconnectms}, at least {@code min}).
      * @param unit their unit.
      * @return this.
      */
     public NodeConfig reconnect(final long min, final long max, final TimeUnit unit)
     {
+        checkMutable("reconnect");
         this.minReconnectNs = unit.toNanos(min);
         this.maxReconnectNs = unit.toNanos(max);
         return this;
@@ -436,6 +593,7 @@ public final class NodeConfig
      */
     public NodeConfig peerIdleTimeout(final long timeout, final TimeUnit unit)
     {
+        checkMutable("peerIdleTimeout");
         if (timeout < 0)
         {
             throw new IllegalArgumentException("peer idle timeout must not be negative: " + timeout);
@@ -459,6 +617,7 @@ public final class NodeConfig
      */
     public NodeConfig bufferSizes(final int tx, final int rx)
     {
+        checkMutable("bufferSizes");
         this.txBufferSize = tx;
         this.rxBufferSize = rx;
         return this;
@@ -488,6 +647,7 @@ public final class NodeConfig
      */
     public NodeConfig enableCsum(final boolean enableCsum)
     {
+        checkMutable("enableCsum");
         this.enableCsum = enableCsum;
         return this;
     }
@@ -506,6 +666,7 @@ public final class NodeConfig
      */
     public NodeConfig nagle(final boolean nagle)
     {
+        checkMutable("nagle");
         this.nagle = nagle;
         return this;
     }
@@ -524,6 +685,7 @@ public final class NodeConfig
      */
     public NodeConfig threadingMode(final ThreadingMode mode)
     {
+        checkMutable("threadingMode");
         this.threadingMode = mode;
         return this;
     }
@@ -537,11 +699,13 @@ public final class NodeConfig
     }
 
     /**
-     * @param busySpin whether agent threads spin instead of backing off when idle (lowest latency).
+     * @param busySpin whether agent threads spin instead of backing off when idle (lowest latency); refused with
+     *                 {@link ThreadingMode#INVOKER}, which has no agent thread.
      * @return this.
      */
     public NodeConfig busySpin(final boolean busySpin)
     {
+        checkMutable("busySpin");
         this.busySpin = busySpin;
         return this;
     }
@@ -555,12 +719,15 @@ public final class NodeConfig
     }
 
     /**
-     * @param sendCapacity       bytes of the ring buffer carrying sends to the IO agent (power of two).
-     * @param completionCapacity bytes of the ring buffer carrying completions back (power of two).
+     * @param sendCapacity       bytes of the ring buffer carrying sends to the IO agent (a power of two, at
+     *                           least {@link #MIN_SEND_RING_CAPACITY}).
+     * @param completionCapacity bytes of the ring buffer carrying completions back (a power of two, at least
+     *                           {@link #MIN_COMPLETION_RING_CAPACITY}).
      * @return this.
      */
     public NodeConfig ringCapacities(final int sendCapacity, final int completionCapacity)
     {
+        checkMutable("ringCapacities");
         this.sendRingCapacity = sendCapacity;
         this.completionRingCapacity = completionCapacity;
         return this;
@@ -583,17 +750,19 @@ public final class NodeConfig
     }
 
     /**
-     * @param incarnation this node's incarnation (epoch ns at start by default); constant for its lifetime.
+     * @param incarnation this node's incarnation, constant for its lifetime; 0, the default, takes the time
+     *                    in ns since the epoch when the config is concluded (the node starts).
      * @return this.
      */
     public NodeConfig incarnation(final long incarnation)
     {
+        checkMutable("incarnation");
         this.incarnation = incarnation;
         return this;
     }
 
     /**
-     * @return the incarnation.
+     * @return the incarnation; before {@link #conclude()}, 0 unless set.
      */
     public long incarnation()
     {
@@ -607,6 +776,7 @@ public final class NodeConfig
      */
     public NodeConfig zcMinPayload(final int bytes)
     {
+        checkMutable("zcMinPayload");
         this.zcMinPayload = Math.max(ZC_MIN_PAYLOAD_FLOOR, bytes);
         return this;
     }
@@ -625,12 +795,13 @@ public final class NodeConfig
      */
     public NodeConfig zcMode(final ZcMode mode)
     {
+        checkMutable("zcMode");
         this.zcMode = mode;
         return this;
     }
 
     /**
-     * @return the ZC mode.
+     * @return the ZC mode; never {@link ZcMode#AUTO} once concluded.
      */
     public ZcMode zcMode()
     {
@@ -646,5 +817,152 @@ public final class NodeConfig
     public boolean unsafeZcCompleteOnWrite()
     {
         return unsafeZcCompleteOnWrite;
+    }
+
+    public String toString()
+    {
+        return "NodeConfig{" +
+            (concluded ? "concluded" : "not concluded") +
+            ", nid=" + Nid.toString(nid) +
+            ", pid=" + Integer.toUnsignedString(pid) +
+            ", port=" + port +
+            ", acceptMode=" + acceptMode +
+            ", privilegedSourcePort=" + privilegedSourcePort +
+            ", protocolVersion=" + protocolVersion + (protocolVersionSet ? "" : " (default)") +
+            ", legacyProtocol=" + legacyProtocol +
+            ", portalsCompatibility=" + portalsCompatibility +
+            ", connsPerPeer=" + connsPerPeer +
+            ", minBulk=" + minBulk +
+            ", sockTimeoutNs=" + sockTimeoutNs +
+            ", acceptTimeoutNs=" + acceptTimeoutNs +
+            ", keepaliveNs=" + keepaliveNs +
+            ", minReconnectNs=" + minReconnectNs +
+            ", maxReconnectNs=" + maxReconnectNs +
+            ", peerIdleTimeoutNs=" + peerIdleTimeoutNs +
+            ", txBufferSize=" + txBufferSize +
+            ", rxBufferSize=" + rxBufferSize +
+            ", nagle=" + nagle +
+            ", enableCsum=" + enableCsum +
+            ", threadingMode=" + threadingMode +
+            ", busySpin=" + busySpin +
+            ", sendRingCapacity=" + sendRingCapacity +
+            ", completionRingCapacity=" + completionRingCapacity +
+            ", incarnation=" + incarnation +
+            ", zcMinPayload=" + zcMinPayload +
+            ", zcMode=" + zcMode +
+            ", unsafeZcCompleteOnWrite=" + unsafeZcCompleteOnWrite +
+            ", simulatedHelloLatencyNs=" + simulatedHelloLatencyNs +
+            '}';
+    }
+
+    private void checkMutable(final String setting)
+    {
+        if (concluded)
+        {
+            throw new IllegalStateException(
+                "concluded config: " + setting + " cannot change (the config a node runs with is fixed)");
+        }
+    }
+
+    private void checkSettings(final List<String> refused)
+    {
+        if (Nid.lndType(nid) != WireConstants.SOCKLND)
+        {
+            refused.add("nid=" + Nid.toString(nid) + " is not on a tcp network: a socklnd node needs an IPv4 tcp NID");
+        }
+        if (port < 1 || port > 65535)
+        {
+            refused.add("port=" + port + " is out of range 1..65535: the acceptor listens on it and peers are " +
+                "connected to it");
+        }
+        if (null == acceptMode)
+        {
+            refused.add("acceptMode=null: choose SECURE, ALL or NONE");
+        }
+        if (null == threadingMode)
+        {
+            refused.add("threadingMode=null: choose DEDICATED, SHARED or INVOKER");
+        }
+        if (null == zcMode)
+        {
+            refused.add("zcMode=null: choose AUTO, SPLICE, MSG_ZEROCOPY or COPY");
+        }
+        if (portalsCompatibility && acceptMode == AcceptMode.NONE)
+        {
+            refused.add("portalsCompatibility=true conflicts with acceptMode=NONE: without an acceptor no V1 hello " +
+                "is taken");
+        }
+        if (minBulk < 0)
+        {
+            refused.add("minBulk=" + minBulk + " is negative");
+        }
+        if (sockTimeoutNs <= 0)
+        {
+            refused.add("sockTimeoutNs=" + sockTimeoutNs + " is not positive: every connection would time out");
+        }
+        if (acceptTimeoutNs <= 0)
+        {
+            refused.add("acceptTimeoutNs=" + acceptTimeoutNs + " is not positive: every hello would time out");
+        }
+        if (keepaliveNs < 0)
+        {
+            refused.add("keepaliveNs=" + keepaliveNs + " is negative (0 disables keepalives)");
+        }
+        if (minReconnectNs <= 0)
+        {
+            refused.add("minReconnectNs=" + minReconnectNs + " is not positive: the reconnect backoff doubles it");
+        }
+        else if (minReconnectNs > maxReconnectNs)
+        {
+            refused.add("minReconnectNs=" + minReconnectNs + " conflicts with maxReconnectNs=" + maxReconnectNs +
+                ": the first reconnect delay exceeds the largest");
+        }
+        if (txBufferSize < 0)
+        {
+            refused.add("txBufferSize=" + txBufferSize + " is negative (0 keeps the system default)");
+        }
+        if (rxBufferSize < 0)
+        {
+            refused.add("rxBufferSize=" + rxBufferSize + " is negative (0 keeps the system default)");
+        }
+        if (busySpin && threadingMode == ThreadingMode.INVOKER)
+        {
+            refused.add("busySpin=true conflicts with threadingMode=INVOKER: no agent thread to spin, the caller " +
+                "drives the node");
+        }
+        checkRing(refused, "sendRingCapacity", sendRingCapacity, MIN_SEND_RING_CAPACITY);
+        checkRing(refused, "completionRingCapacity", completionRingCapacity, MIN_COMPLETION_RING_CAPACITY);
+    }
+
+    private static void checkRing(final List<String> refused, final String name, final int capacity, final int min)
+    {
+        if (!BitUtil.isPowerOfTwo(capacity))
+        {
+            refused.add(name + "=" + capacity + " is not a power of two");
+        }
+        else if (capacity < min)
+        {
+            refused.add(name + "=" + capacity + " is below " + min + ", the smallest ring its records fit in");
+        }
+    }
+
+    private void checkProtocol(final List<String> refused)
+    {
+        if (legacyProtocol != 0 && protocolVersionSet && protocolVersion != legacyProtocol)
+        {
+            refused.add("protocolVersion=" + protocolVersion + " conflicts with legacyProtocol=" + legacyProtocol +
+                ": a node of that generation offers V" + legacyProtocol + " only; set one of them, or both to " +
+                "the same version");
+        }
+    }
+
+    private static ZcMode resolve(final ZcMode mode)
+    {
+        if (mode != ZcMode.AUTO)
+        {
+            return mode;
+        }
+        JslNative.ensureAvailable();
+        return ZeroCopyWriter.bestAvailable() == ZeroCopyWriter.Mode.SPLICE ? ZcMode.SPLICE : ZcMode.MSG_ZEROCOPY;
     }
 }

@@ -118,15 +118,17 @@ public final class Lnet implements AutoCloseable
     /**
      * Start a node with the LNet layer above it.
      *
-     * @param config             the node's settings.
+     * @param config             the node's settings, concluded first ({@link NodeConfig#conclude()}).
      * @param eventQueueCapacity bytes of the default event queue (a power of two).
      * @return the running LNet instance.
-     * @throws NativeIoException if the acceptor cannot listen.
+     * @throws NativeIoException        if the acceptor cannot listen.
+     * @throws IllegalArgumentException if the settings conflict, before anything is opened.
      */
     public static Lnet start(final NodeConfig config, final int eventQueueCapacity) throws NativeIoException
     {
-        final Lnet lnet = new Lnet(config, eventQueueCapacity);
-        lnet.node = Node.start(config, lnet.agent, lnet.agent);
+        final NodeConfig concluded = config.conclude();
+        final Lnet lnet = new Lnet(concluded, eventQueueCapacity);
+        lnet.node = Node.start(concluded, lnet.agent, lnet.agent);
         return lnet;
     }
 

@@ -216,6 +216,9 @@ class LnetCommandsTest
         assertEquals(2, run(new GetCommand(), "--nid", client(), SERVER).exit(), "--size missing");
         assertEquals(2, run(new PingCommand(), "--nid", client(), "not-a-nid").exit());
         assertEquals(2, run(new ServeCommand(), "--duration", "1").exit(), "--nid is required");
+        final Run refused = run(new PingCommand(), "--nid", client(), "--sock-timeout", "0", SERVER);
+        assertEquals(2, refused.exit(), "settings refused by NodeConfig.conclude are bad usage");
+        assertTrue(refused.err().contains("sockTimeoutNs=0"), refused.err());
     }
 
     @Test
