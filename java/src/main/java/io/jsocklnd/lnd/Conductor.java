@@ -78,6 +78,7 @@ final class Conductor implements Agent
     private final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> fromIo;
     private final NanoClock clock;
     private final CounterSet counterSet;
+    private final Admission admission;
     private final Epoll epoll;
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
     private final Long2ObjectHashMap<PeerRecord> records = new Long2ObjectHashMap<>();
@@ -133,6 +134,7 @@ final class Conductor implements Agent
         this.fromIo = fromIo;
         this.clock = clock;
         this.counterSet = counterSet;
+        this.admission = new Admission(config);
         this.epoll = Epoll.open();
         accepted = counterSet.allocate("acceptor accepted");
         refusedInsecurePort = counterSet.allocate("acceptor refused_insecure_port");
@@ -460,7 +462,7 @@ final class Conductor implements Agent
 
     private int nextMissingType(final PeerRecord record)
     {
-        if (versionFor(record) == KSOCK_PROTO_V1)
+        if (admission.versionFor(record) == KSOCK_PROTO_V1)
         {
             // V1 peers get one untyped connection; any live connection (a typed one a V1 peer opened) will do.
             return record.total() == 0 ? SOCKLND_CONN_ANY : SOCKLND_CONN_NONE;
@@ -484,24 +486,6 @@ final class Conductor implements Agent
             return SOCKLND_CONN_BULK_IN;
         }
         return SOCKLND_CONN_NONE;
-    }
-
-    private int limitOf(final int ctype)
-    {
-        return ctype == SOCKLND_CONN_CONTROL || ctype == SOCKLND_CONN_ANY ? 1 : config.connsPerPeer();
-    }
-
-    /**
-     * The version an active connection to this peer starts with: the one in use with it, else the older one
-     * it was found to speak, else the newest ({@code ksnp_proto}, kept here across disconnections).
-     */
-    private int versionFor(final PeerRecord record)
-    {
-        if (record.version != 0)
-        {
-            return record.version;
-        }
-        return record.learnedVersion != 0 ? record.learnedVersion : config.protocolVersion();
     }
 
     /**
@@ -551,7 +535,7 @@ final class Conductor implements Agent
             final Handshake h = new Handshake(nextId++, true, socket, remote);
             h.record = record;
             h.ctype = ctype;
-            h.version = versionFor(record);
+            h.version = admission.versionFor(record);
             record.activeInProgress++;
             handshakes.put(h.id, h);
             int port = 0;
@@ -627,86 +611,75 @@ final class Conductor implements Agent
 
         final int replyVersion = hello.version();
         final int replyType = hello.ctype();
+        final long incarnation = hello.srcIncarnation();
+        final Admission.Decision decision = admission.reply(
+            record, h.version, h.ctype, hello.srcNid(), hello.srcPid(), replyVersion, replyType, incarnation);
         if (replyType == SOCKLND_CONN_NONE)
         {
             record.refusedByPeer.incrementOrdered();
-            if (replyVersion == h.version)
-            {
+        }
+        switch (decision.verdict())
+        {
+            case RETRY_LATER:
                 failActive(h, Errno.EALREADY, "peer refused the connection, retry later", RETRY_LATER);
-            }
-            else if (null != Protocols.forVersion(replyVersion) && replyVersion <= config.protocolVersion())
-            {
-                record.learnedVersion = replyVersion;
-                record.learnedIncarnation = hello.srcIncarnation();
+                return;
+
+            case FALL_BACK:
+                record.learnedVersion = decision.version();
+                record.learnedIncarnation = incarnation;
                 record.versionFallbacks.incrementOrdered();
                 failActive(h, Errno.EPROTO, "peer refused V" + h.version + " and speaks V" + replyVersion +
                     ": falling back to V" + replyVersion, RETRY_NOW);
-            }
-            else
-            {
-                failActive(h, Errno.EPROTO, "peer proposes unsupported version=" + replyVersion, FATAL);
-            }
-            return;
-        }
+                return;
 
-        if (hello.srcNid() != record.nid || (record.pid != 0 && hello.srcPid() != record.pid))
-        {
-            failActive(h, Errno.EPROTO, "peer claimed to be " + Nid.toString(hello.srcNid()) + " pid=" +
-                Integer.toUnsignedString(hello.srcPid()) + ", expected " + record + " pid=" +
-                Integer.toUnsignedString(record.pid), FATAL);
-            return;
-        }
+            case UNSUPPORTED_VERSION:
+                failActive(h, Errno.EPROTO, (replyType == SOCKLND_CONN_NONE ? "peer proposes unsupported version=" :
+                    "reply in unsupported version=") + replyVersion, FATAL);
+                return;
 
-        if (replyType != SocklndProtocol.invertType(h.ctype))
-        {
-            failActive(h, Errno.EPROTO, "reply ctype=" + ConnTypes.name(replyType) + " is not the inverse of " +
-                ConnTypes.name(h.ctype), FATAL);
-            return;
-        }
+            case WRONG_PEER:
+                failActive(h, Errno.EPROTO, "peer claimed to be " + Nid.toString(hello.srcNid()) + " pid=" +
+                    Integer.toUnsignedString(hello.srcPid()) + ", expected " + record + " pid=" +
+                    Integer.toUnsignedString(record.pid), FATAL);
+                return;
 
-        final SocklndProtocol proto = Protocols.forVersion(replyVersion);
-        if (null == proto || replyVersion > config.protocolVersion())
-        {
-            failActive(h, Errno.EPROTO, "reply in unsupported version=" + replyVersion, FATAL);
-            return;
-        }
+            case WRONG_TYPE:
+                failActive(h, Errno.EPROTO, "reply ctype=" + ConnTypes.name(replyType) + " is not the inverse of " +
+                    ConnTypes.name(h.ctype), FATAL);
+                return;
 
-        final long incarnation = hello.srcIncarnation();
-        if (record.learnedVersion != 0 && h.version == record.learnedVersion && record.learnedIncarnation != 0 &&
-            record.learnedIncarnation != incarnation)
-        {
-            // A peer found to speak only an older version has restarted: it may be newer now, so the newest
-            // version is tried again (an old peer refuses it and the fallback repeats).
-            record.versionResets.incrementOrdered();
-            record.learnedVersion = 0;
-            record.learnedIncarnation = 0;
-            if (record.total() > 0)
-            {
+            case RESTARTED:
+                // A peer found to speak only an older version has restarted: it may be newer now, so the newest
+                // version is tried again (an old peer refuses it and the fallback repeats).
+                record.versionResets.incrementOrdered();
+                record.learnedVersion = 0;
+                record.learnedIncarnation = 0;
+                if (decision.closesPeer())
+                {
+                    record.refusedStale.incrementOrdered();
+                    outbox.send(new AgentMessages.ClosePeer(record.nid, Errno.ESTALE, "peer restarted"));
+                    record.version = 0;
+                }
+                record.incarnation = incarnation;
+                failActive(h, Errno.ESTALE, "peer restarted since it was found to speak V" + h.version +
+                    ": trying V" + decision.version() + " again", RETRY_NOW);
+                return;
+
+            case STALE:
                 record.refusedStale.incrementOrdered();
-                outbox.send(new AgentMessages.ClosePeer(record.nid, Errno.ESTALE, "peer restarted"));
+                outbox.send(new AgentMessages.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
+                record.incarnation = incarnation;
                 record.version = 0;
-            }
-            record.incarnation = incarnation;
-            failActive(h, Errno.ESTALE, "peer restarted since it was found to speak V" + h.version +
-                ": trying V" + config.protocolVersion() + " again", RETRY_NOW);
-            return;
-        }
-        if (record.total() > 0 && ((record.incarnation != 0 && record.incarnation != incarnation) ||
-            (record.version != 0 && record.version != replyVersion)))
-        {
-            record.refusedStale.incrementOrdered();
-            outbox.send(new AgentMessages.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
-            record.incarnation = incarnation;
-            record.version = 0;
-            failActive(h, Errno.ESTALE, "peer restarted: incarnation changed", RETRY_NOW);
-            return;
-        }
+                failActive(h, Errno.ESTALE, "peer restarted: incarnation changed", RETRY_NOW);
+                return;
 
-        if (record.connections[h.ctype] >= limitOf(h.ctype))
-        {
-            record.refusedDuplicate.incrementOrdered();
-            failActive(h, Errno.EALREADY, "duplicate " + ConnTypes.name(h.ctype) + " connection", RETRY_LATER);
-            return;
+            case DUPLICATE:
+                record.refusedDuplicate.incrementOrdered();
+                failActive(h, Errno.EALREADY, "duplicate " + ConnTypes.name(h.ctype) + " connection", RETRY_LATER);
+                return;
+
+            default:
+                break;
         }
 
         record.pid = hello.srcPid();
@@ -716,7 +689,7 @@ final class Conductor implements Agent
         record.retries = 0;
         record.retryIntervalNs = 0;
         record.activeInProgress--;
-        handOver(h, record, h.ctype, proto, hello.byteOrder(), hello.srcPid(), incarnation);
+        handOver(h, record, h.ctype, Protocols.forVersion(replyVersion), hello.byteOrder(), hello.srcPid(), incarnation);
     }
 
     /**
@@ -726,22 +699,24 @@ final class Conductor implements Agent
      */
     private void refusedByClose(final Handshake h, final int errno, final String reason)
     {
-        final PeerRecord record = h.record;
-        final int older = h.version - 1;
-        if (record.total() > 0)
+        final Admission.Decision decision = admission.closedOnHello(h.record, h.version);
+        switch (decision.verdict())
         {
-            failActive(h, errno, reason, RETRY_LATER);
-        }
-        else if (older >= Protocols.OLDEST && null != Protocols.forVersion(older))
-        {
-            record.learnedVersion = older;
-            record.learnedIncarnation = 0;
-            record.versionFallbacks.incrementOrdered();
-            failActive(h, errno, reason + ": V" + h.version + " refused, falling back to V" + older, RETRY_NOW);
-        }
-        else
-        {
-            failActive(h, errno, reason, FATAL);
+            case RETRY_LATER:
+                failActive(h, errno, reason, RETRY_LATER);
+                break;
+
+            case FALL_BACK:
+                h.record.learnedVersion = decision.version();
+                h.record.learnedIncarnation = 0;
+                h.record.versionFallbacks.incrementOrdered();
+                failActive(h, errno, reason + ": V" + h.version + " refused, falling back to V" + decision.version(),
+                    RETRY_NOW);
+                break;
+
+            default:
+                failActive(h, errno, reason, FATAL);
+                break;
         }
     }
 
@@ -1018,40 +993,38 @@ final class Conductor implements Agent
     }
 
     /**
-     * Decide on the first 8 bytes of a hello. A V1 hello is always answered in V1 (kernels still do; an old
-     * node aborts on any other answer). A newer version than this node speaks gets a hello of this node's
-     * version with type NONE, which tells a newer peer what to use ({@code ksocknal_recv_hello}, passive
-     * side) and whose {@code kshm_dst_nid} is this node's own NID, as the kernel writes it. A legacy V1 node
-     * knows only the V1 magic: it closes on anything else without a reply ("Bad magic").
+     * Apply the admission decision on the first 8 bytes of a hello ({@link Admission#helloPrefix(int, int)}).
+     * The NONE hello that proposes this node's version names this node's own NID as {@code kshm_dst_nid}, as
+     * the kernel writes it.
+     *
+     * @return true if the rest of the hello is to be read.
      */
     private boolean checkHelloVersion(final Handshake h) throws NativeIoException
     {
         final UnsafeBuffer b = h.buffer;
         final int magic = b.getInt(0, LE);
-        if (magic == LNET_PROTO_TCP_MAGIC)
+        final int version = magic == LNET_PROTO_TCP_MAGIC ? HelloFlyweight.detectVersion(b, 0, h.readEnd) :
+            b.getInt(HelloFlyweight.KSHM_VERSION_OFFSET, HelloFlyweight.detectByteOrder(b, 0, h.readEnd));
+        final Admission.Decision decision = admission.helloPrefix(magic, version);
+        switch (decision.verdict())
         {
-            HelloFlyweight.detectVersion(b, 0, h.readEnd);
-            return true;
+            case NOT_UNDERSTOOD:
+                refusedVersion.incrementOrdered();
+                abandon(h, "hello magic=0x" + Integer.toHexString(magic) + " version=" + version +
+                    " not understood by a V1 node, closing", Errno.EPROTO);
+                return false;
+
+            case PROPOSE_VERSION:
+                refusedVersion.incrementOrdered();
+                LOG.info("{}: refused: hello version={} not spoken here, proposing V{} rc={}", h, version,
+                    decision.version(), -Errno.EPROTO);
+                h.peerNid = 0;
+                writeReply(h, decision.version(), SOCKLND_CONN_NONE, localNid, 0, 0, false);
+                return false;
+
+            default:
+                return true;
         }
-        final ByteOrder order = HelloFlyweight.detectByteOrder(b, 0, h.readEnd);
-        final int version = b.getInt(HelloFlyweight.KSHM_VERSION_OFFSET, order);
-        if (config.legacyProtocol() == KSOCK_PROTO_V1)
-        {
-            refusedVersion.incrementOrdered();
-            abandon(h, "hello magic=0x" + Integer.toHexString(magic) + " version=" + version +
-                " not understood by a V1 node, closing", Errno.EPROTO);
-            return false;
-        }
-        if (null == Protocols.forVersion(version) || version > config.protocolVersion())
-        {
-            refusedVersion.incrementOrdered();
-            LOG.info("{}: refused: hello version={} not spoken here, proposing V{} rc={}", h, version,
-                config.protocolVersion(), -Errno.EPROTO);
-            h.peerNid = 0;
-            writeReply(h, config.protocolVersion(), SOCKLND_CONN_NONE, localNid, 0, 0, false);
-            return false;
-        }
-        return true;
     }
 
     private void onHelloRead(final Handshake h) throws NativeIoException
@@ -1090,41 +1063,38 @@ final class Conductor implements Agent
         h.record = record;
         h.accepting = true;
         record.accepting++;
-        // Connecting includes the moment between an attempt told to retry at once (older version, peer
-        // restarted) and the next one, as the kernel's connd keeps the route connecting across such retries.
-        final boolean connecting = record.activeInProgress > 0 || record.retryNow;
-        if (connecting)
+        if (Admission.connecting(record))
         {
             record.helloCrossings.incrementOrdered();
         }
-        if (Long.compareUnsigned(peerNid, localNid) < 0 && connecting)
-        {
-            record.refusedRace.incrementOrdered();
-            LOG.info("{}: refused {}: connection race, lower NID while connecting to it rc={}", h,
-                ConnTypes.name(ourType), -Errno.EALREADY);
-            writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
-            return;
-        }
-
-        if (record.total() > 0 && ((record.incarnation != 0 && record.incarnation != incarnation) ||
-            (record.version != 0 && record.version != version)))
-        {
-            record.refusedStale.incrementOrdered();
-            LOG.info("{}: refused: peer restarted or changed protocol, closing its connections rc={}", h, -Errno.ESTALE);
-            outbox.send(new AgentMessages.ClosePeer(peerNid, Errno.ESTALE, "peer restarted or changed protocol"));
-            record.incarnation = incarnation;
-            record.version = 0;
-            writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
-            return;
-        }
-
         final boolean loopback = h.remote.getAddress().equals(localAddress);
-        if (!loopback && record.connections[ourType] >= limitOf(ourType))
+        switch (admission.hello(record, version, incarnation, ourType, loopback).verdict())
         {
-            record.refusedDuplicate.incrementOrdered();
-            LOG.info("{}: refused: duplicate {} connection rc={}", h, ConnTypes.name(ourType), -Errno.EALREADY);
-            writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
-            return;
+            case RACE:
+                record.refusedRace.incrementOrdered();
+                LOG.info("{}: refused {}: connection race, lower NID while connecting to it rc={}", h,
+                    ConnTypes.name(ourType), -Errno.EALREADY);
+                writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
+                return;
+
+            case STALE:
+                record.refusedStale.incrementOrdered();
+                LOG.info("{}: refused: peer restarted or changed protocol, closing its connections rc={}", h,
+                    -Errno.ESTALE);
+                outbox.send(new AgentMessages.ClosePeer(peerNid, Errno.ESTALE, "peer restarted or changed protocol"));
+                record.incarnation = incarnation;
+                record.version = 0;
+                writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
+                return;
+
+            case DUPLICATE:
+                record.refusedDuplicate.incrementOrdered();
+                LOG.info("{}: refused: duplicate {} connection rc={}", h, ConnTypes.name(ourType), -Errno.EALREADY);
+                writeReply(h, version, SOCKLND_CONN_NONE, peerNid, peerPid, incarnation, false);
+                return;
+
+            default:
+                break;
         }
 
         h.ctype = ourType;

@@ -1,0 +1,549 @@
+package io.jsocklnd.lnd;
+
+import io.jsocklnd.lnd.Admission.Decision;
+import io.jsocklnd.wire.Nid;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Arrays;
+import java.util.stream.Stream;
+
+import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V1;
+import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V2;
+import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V3;
+import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V4;
+import static io.jsocklnd.wire.WireConstants.LNET_PID_LUSTRE;
+import static io.jsocklnd.wire.WireConstants.LNET_PROTO_MAGIC;
+import static io.jsocklnd.wire.WireConstants.LNET_PROTO_TCP_MAGIC;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_ANY;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_OUT;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
+import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The admission rules as tables, one per decision, each row what a node knows of a peer and the fields of a
+ * hello (or of the reply to one) with the decision expected; no sockets. The race cases are those the socket
+ * tests drive: A, two current nodes connect to each other at once (ConnectionRaceTest, VersionRaceTest case
+ * 1); B, the two speak different versions and the newer falls back, or both already speak V1 and their V1
+ * hellos cross (VersionRaceTest case 2, V1RaceLockstepTest case B); C, a V1 node races a current one and
+ * wins or loses by NID order (VersionRaceTest cases 3 and 4, V1RaceLockstepTest case C). Rows that differ
+ * only by which side has the lower NID come in pairs.
+ */
+@Timeout(10)
+class AdmissionTest
+{
+    private static final long LOW = Nid.parse("127.0.35.1@tcp");
+    private static final long HIGH = Nid.parse("127.0.35.2@tcp");
+    private static final long STRANGER = Nid.parse("127.0.35.3@tcp");
+    private static final long INC = 1_000;
+    private static final long NEW_INC = 2_000;
+    private static final int PID = LNET_PID_LUSTRE;
+    private static final CounterSet COUNTER_SET = new CounterSet();
+
+    private static final Admission CURRENT_LOW = node(LOW, 0, 1);
+    private static final Admission CURRENT_HIGH = node(HIGH, 0, 1);
+    private static final Admission V2_LOW = node(LOW, 2, 1);
+    private static final Admission V2_HIGH = node(HIGH, 2, 1);
+    private static final Admission V1_LOW = node(LOW, 1, 1);
+    private static final Admission V1_HIGH = node(HIGH, 1, 1);
+    private static final Admission CURRENT_TWO_BULK = node(HIGH, 0, 2);
+
+    private static final Decision ACCEPT = Decision.ACCEPT;
+    private static final Decision RACE = Decision.RACE;
+    private static final Decision STALE = Decision.STALE;
+    private static final Decision DUPLICATE = Decision.DUPLICATE;
+    private static final Decision NOT_UNDERSTOOD = Decision.NOT_UNDERSTOOD;
+    private static final Decision RETRY_LATER = Decision.RETRY_LATER;
+    private static final Decision UNSUPPORTED_VERSION = Decision.UNSUPPORTED_VERSION;
+    private static final Decision WRONG_PEER = Decision.WRONG_PEER;
+    private static final Decision WRONG_TYPE = Decision.WRONG_TYPE;
+    private static final Decision FAIL = Decision.FAIL;
+
+    /**
+     * Passive side, the first 8 bytes of a hello: node, magic, version.
+     */
+    static Stream<Arguments> helloPrefixes()
+    {
+        return Stream.of(
+            prefix("current node, V3 hello", CURRENT_LOW, LNET_PROTO_MAGIC, KSOCK_PROTO_V3, ACCEPT),
+            prefix("current node, V2 hello", CURRENT_LOW, LNET_PROTO_MAGIC, KSOCK_PROTO_V2, ACCEPT),
+            prefix("current node, V1 hello: always answered in V1", CURRENT_LOW, LNET_PROTO_TCP_MAGIC, KSOCK_PROTO_V1,
+                ACCEPT),
+            prefix("current node, V4 hello: not spoken, V3 proposed", CURRENT_LOW, LNET_PROTO_MAGIC, KSOCK_PROTO_V4,
+                Decision.proposeVersion(KSOCK_PROTO_V3)),
+            prefix("current node, unknown version 99: V3 proposed", CURRENT_LOW, LNET_PROTO_MAGIC, 99,
+                Decision.proposeVersion(KSOCK_PROTO_V3)),
+            prefix("B: legacy V2 node, V3 hello: V2 proposed (the newer side falls back)", V2_LOW, LNET_PROTO_MAGIC,
+                KSOCK_PROTO_V3, Decision.proposeVersion(KSOCK_PROTO_V2)),
+            prefix("B: legacy V2 node, V3 hello, NID order swapped: V2 proposed all the same", V2_HIGH, LNET_PROTO_MAGIC,
+                KSOCK_PROTO_V3, Decision.proposeVersion(KSOCK_PROTO_V2)),
+            prefix("legacy V2 node, V2 hello", V2_LOW, LNET_PROTO_MAGIC, KSOCK_PROTO_V2, ACCEPT),
+            prefix("legacy V2 node, V1 hello: answered in V1", V2_LOW, LNET_PROTO_TCP_MAGIC, KSOCK_PROTO_V1, ACCEPT),
+            prefix("C: legacy V1 node, V3 hello: closed without a reply", V1_HIGH, LNET_PROTO_MAGIC, KSOCK_PROTO_V3,
+                NOT_UNDERSTOOD),
+            prefix("C: legacy V1 node, V2 hello: closed without a reply", V1_HIGH, LNET_PROTO_MAGIC, KSOCK_PROTO_V2,
+                NOT_UNDERSTOOD),
+            prefix("C: legacy V1 node, V3 hello, NID order swapped: closed all the same", V1_LOW, LNET_PROTO_MAGIC,
+                KSOCK_PROTO_V3, NOT_UNDERSTOOD),
+            prefix("legacy V1 node, V4 hello: closed, nothing proposed", V1_LOW, LNET_PROTO_MAGIC, KSOCK_PROTO_V4,
+                NOT_UNDERSTOOD),
+            prefix("legacy V1 node, V1 hello", V1_LOW, LNET_PROTO_TCP_MAGIC, KSOCK_PROTO_V1, ACCEPT));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("helloPrefixes")
+    void shouldDecideOnTheFirstBytesOfAHello(
+        final String row, final Admission node, final int magic, final int version, final Decision expected)
+    {
+        assertEquals(expected, node.helloPrefix(magic, version), row);
+    }
+
+    /**
+     * Passive side, a whole hello: node, what it knows of the peer, the hello's version and incarnation, the
+     * type this side takes, whether the peer is on this node's own address.
+     */
+    static Stream<Arguments> hellos()
+    {
+        return Stream.of(
+            hello("A: lower NID's hello reaches the higher while it connects: race",
+                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V3, INC, SOCKLND_CONN_CONTROL, RACE),
+            hello("A: higher NID's hello reaches the lower while it connects: taken",
+                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V3, INC, SOCKLND_CONN_CONTROL, ACCEPT),
+            hello("A: lower NID's hello between an attempt told to retry at once and the next: race",
+                CURRENT_HIGH, known(LOW).retryNow(), KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_IN, RACE),
+            hello("A: higher NID's hello between an attempt told to retry at once and the next: taken",
+                CURRENT_LOW, known(HIGH).retryNow(), KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_IN, ACCEPT),
+            hello("A: lower NID's hello while the higher is not connecting: taken",
+                CURRENT_HIGH, known(LOW), KSOCK_PROTO_V3, INC, SOCKLND_CONN_CONTROL, ACCEPT),
+            hello("A: lower NID's hello while the higher only accepts from it: taken",
+                CURRENT_HIGH, known(LOW).accepting(), KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_OUT, ACCEPT),
+            hello("B: legacy V2 node's hello reaches the current higher node while it connects: race",
+                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V2, INC, SOCKLND_CONN_CONTROL, RACE),
+            hello("B: legacy V2 node's hello reaches the current lower node while it connects: taken",
+                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V2, INC, SOCKLND_CONN_CONTROL, ACCEPT),
+            hello("B: V1 hellos cross, the current node (higher, speaking V1 to it) refuses the lower",
+                CURRENT_HIGH, known(LOW).learned(KSOCK_PROTO_V1, INC).connecting(), KSOCK_PROTO_V1, INC,
+                SOCKLND_CONN_ANY, RACE),
+            hello("B: V1 hellos cross, the legacy V1 node (higher) refuses the lower",
+                V1_HIGH, known(LOW).connecting(), KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, RACE),
+            hello("B: V1 hellos cross, the legacy V1 node (lower) takes the higher's",
+                V1_LOW, known(HIGH).connecting(), KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, ACCEPT),
+            hello("C: V1 node (higher) wins: its V1 hello is taken while the current node tries V3",
+                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, ACCEPT),
+            hello("C: V1 node (lower) loses: its V1 hello is refused while the current node tries V3",
+                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, RACE),
+            hello("C: V1 node (lower) takes the current node's V1 hello while it is rescheduled",
+                V1_LOW, known(HIGH).retryNow(), KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, ACCEPT),
+            hello("peer restarted: new incarnation with its connections up",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).bundle(), KSOCK_PROTO_V3, NEW_INC,
+                SOCKLND_CONN_CONTROL, STALE),
+            hello("peer changed protocol: another version with its connections up",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
+                KSOCK_PROTO_V2, INC, SOCKLND_CONN_BULK_IN, STALE),
+            hello("peer restarted with no connection up: a new start, taken",
+                CURRENT_LOW, known(HIGH).incarnation(INC), KSOCK_PROTO_V3, NEW_INC, SOCKLND_CONN_CONTROL, ACCEPT),
+            hello("incarnation not known yet, connections up: not stale",
+                CURRENT_LOW, known(HIGH).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1), KSOCK_PROTO_V3, NEW_INC,
+                SOCKLND_CONN_BULK_IN, ACCEPT),
+            hello("restarted lower peer's hello while connecting to it: the race rule comes first",
+                CURRENT_HIGH, known(LOW).incarnation(INC).version(KSOCK_PROTO_V3).bundle().connecting(),
+                KSOCK_PROTO_V3, NEW_INC, SOCKLND_CONN_CONTROL, RACE),
+            hello("restarted higher peer's hello while connecting to it: stale",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).bundle().connecting(),
+                KSOCK_PROTO_V3, NEW_INC, SOCKLND_CONN_CONTROL, STALE),
+            hello("second CONTROL connection: duplicate",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
+                KSOCK_PROTO_V3, INC, SOCKLND_CONN_CONTROL, DUPLICATE),
+            hello("second ANY connection (V1): duplicate",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V1).conns(SOCKLND_CONN_ANY, 1),
+                KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, DUPLICATE),
+            hello("second BULK_IN with conns_per_peer=1: duplicate",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_BULK_IN, 1),
+                KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_IN, DUPLICATE),
+            hello("second BULK_IN with conns_per_peer=2: taken",
+                CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_BULK_IN, 1),
+                KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_IN, ACCEPT),
+            hello("third BULK_OUT with conns_per_peer=2: duplicate",
+                CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_BULK_OUT, 2),
+                KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_OUT, DUPLICATE),
+            hello("BULK_OUT beside a CONTROL: taken",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
+                KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_OUT, ACCEPT),
+            loopbackHello("second CONTROL from this node's own address: taken (loopback has no duplicates)",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
+                KSOCK_PROTO_V3, INC, SOCKLND_CONN_CONTROL, ACCEPT));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hellos")
+    void shouldDecideOnAHelloReceived(
+        final String row,
+        final Admission node,
+        final Known peer,
+        final int version,
+        final long incarnation,
+        final int ourType,
+        final boolean loopback,
+        final Decision expected)
+    {
+        assertEquals(expected, node.hello(peer.record(), version, incarnation, ourType, loopback), row + " " + peer);
+    }
+
+    /**
+     * Active side, the reply to a hello sent: node, what it knows of the peer, the version and type sent, the
+     * reply's source NID and PID, version, type and incarnation.
+     */
+    static Stream<Arguments> replies()
+    {
+        return Stream.of(
+            reply("reply in kind", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, ACCEPT),
+            reply("BULK_IN asked, BULK_OUT answered", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN,
+                HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_OUT, INC, ACCEPT),
+            reply("A: refused by the higher NID in the version sent (race lost): retry later",
+                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_NONE, INC, RETRY_LATER),
+            reply("A: refused in the version sent, NID order swapped: retry later all the same",
+                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                LOW, PID, KSOCK_PROTO_V3, SOCKLND_CONN_NONE, INC, RETRY_LATER),
+            reply("B: legacy V2 node proposes V2 to a V3 hello: fall back to V2",
+                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                HIGH, PID, KSOCK_PROTO_V2, SOCKLND_CONN_NONE, INC, Decision.fallBack(KSOCK_PROTO_V2)),
+            reply("B: legacy V2 node proposes V2, NID order swapped: fall back to V2 all the same",
+                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                LOW, PID, KSOCK_PROTO_V2, SOCKLND_CONN_NONE, INC, Decision.fallBack(KSOCK_PROTO_V2)),
+            reply("peer proposes V1 to a V3 hello: fall back to V1", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3,
+                SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_NONE, INC, Decision.fallBack(KSOCK_PROTO_V1)),
+            reply("peer proposes V1 to a V2 hello: fall back to V1", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V2,
+                SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_NONE, INC, Decision.fallBack(KSOCK_PROTO_V1)),
+            reply("peer proposes V3 to a V2 hello: that version is followed", CURRENT_LOW,
+                known(HIGH).learned(KSOCK_PROTO_V2, INC), KSOCK_PROTO_V2, SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V3,
+                SOCKLND_CONN_NONE, NEW_INC, Decision.fallBack(KSOCK_PROTO_V3)),
+            reply("peer proposes V4: unsupported", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                HIGH, PID, KSOCK_PROTO_V4, SOCKLND_CONN_NONE, INC, UNSUPPORTED_VERSION),
+            reply("legacy V2 node told V3: newer than it speaks, unsupported", V2_LOW, known(HIGH), KSOCK_PROTO_V2,
+                SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_NONE, INC, UNSUPPORTED_VERSION),
+            reply("B: V1 hellos cross, the legacy V1 node (lower) is refused in V1: retry later",
+                V1_LOW, known(HIGH).connecting(), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
+                HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_NONE, INC, RETRY_LATER),
+            reply("C: V1 node (lower) loses and is refused in V1: retry later",
+                V1_LOW, known(HIGH).connecting(), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
+                HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_NONE, INC, RETRY_LATER),
+            reply("C: V1 node's V1 reply to the current node's fallen-back V1 hello",
+                CURRENT_HIGH, known(LOW).learned(KSOCK_PROTO_V1, 0).connecting(), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
+                LOW, PID, KSOCK_PROTO_V1, SOCKLND_CONN_ANY, INC, ACCEPT),
+            reply("reply from another NID: wrong peer", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                STRANGER, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, WRONG_PEER),
+            reply("reply from another PID than the one known: wrong peer", CURRENT_LOW, known(HIGH).pid(PID),
+                KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, HIGH, PID + 1, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, WRONG_PEER),
+            reply("any PID while none is known", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                HIGH, PID + 1, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, ACCEPT),
+            reply("refusal from another NID: the refusal is taken first", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3,
+                SOCKLND_CONN_CONTROL, STRANGER, PID, KSOCK_PROTO_V3, SOCKLND_CONN_NONE, INC, RETRY_LATER),
+            reply("CONTROL asked, BULK_IN answered: wrong type", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3,
+                SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN, INC, WRONG_TYPE),
+            reply("BULK_IN asked, BULK_IN answered: wrong type", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3,
+                SOCKLND_CONN_BULK_IN, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN, INC, WRONG_TYPE),
+            reply("reply in V4: unsupported", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                HIGH, PID, KSOCK_PROTO_V4, SOCKLND_CONN_CONTROL, INC, UNSUPPORTED_VERSION),
+            reply("legacy V2 node gets a V3 reply: unsupported", V2_LOW, known(HIGH), KSOCK_PROTO_V2,
+                SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, UNSUPPORTED_VERSION),
+            reply("V1 peer restarted, no connection up: try V3 again",
+                CURRENT_LOW, known(HIGH).incarnation(INC).learned(KSOCK_PROTO_V1, INC), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
+                HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_ANY, NEW_INC, Decision.restarted(KSOCK_PROTO_V3, false)),
+            reply("V1 peer restarted with its connection up: close it, try V3 again",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V1).learned(KSOCK_PROTO_V1, INC)
+                    .conns(SOCKLND_CONN_ANY, 1), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
+                HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_ANY, NEW_INC, Decision.restarted(KSOCK_PROTO_V3, true)),
+            reply("V2 peer restarted: try V3 again",
+                CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V2, INC), KSOCK_PROTO_V2, SOCKLND_CONN_CONTROL,
+                HIGH, PID, KSOCK_PROTO_V2, SOCKLND_CONN_CONTROL, NEW_INC, Decision.restarted(KSOCK_PROTO_V3, false)),
+            reply("learned V1 with no incarnation seen yet (it closed on V2): not a restart",
+                CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V1, 0), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
+                HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_ANY, NEW_INC, ACCEPT),
+            reply("learned V1 but V3 sent: not a restart",
+                CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V1, INC), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, NEW_INC, ACCEPT),
+            reply("V1 peer, same incarnation", CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V1, INC), KSOCK_PROTO_V1,
+                SOCKLND_CONN_ANY, HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_ANY, INC, ACCEPT),
+            reply("peer restarted: new incarnation with its connections up",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
+                KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_OUT, NEW_INC, STALE),
+            reply("peer changed protocol: another version with its connections up",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V2).conns(SOCKLND_CONN_CONTROL, 1),
+                KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_OUT, INC, STALE),
+            reply("peer restarted with no connection up: a new start, taken",
+                CURRENT_LOW, known(HIGH).incarnation(INC), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
+                HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, NEW_INC, ACCEPT),
+            reply("A: the lower NID's CONTROL arrives after the higher's was taken: duplicate",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
+                KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, DUPLICATE),
+            reply("A: the same, NID order swapped: duplicate all the same",
+                CURRENT_HIGH, known(LOW).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
+                KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, LOW, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, DUPLICATE),
+            reply("second BULK_OUT with conns_per_peer=2: taken",
+                CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_BULK_OUT, 1),
+                KSOCK_PROTO_V3, SOCKLND_CONN_BULK_OUT, LOW, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN, INC, ACCEPT));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("replies")
+    void shouldDecideOnAReply(
+        final String row,
+        final Admission node,
+        final Known peer,
+        final int sentVersion,
+        final int sentType,
+        final long srcNid,
+        final int srcPid,
+        final int version,
+        final int ctype,
+        final long incarnation,
+        final Decision expected)
+    {
+        assertEquals(expected, node.reply(peer.record(), sentVersion, sentType, srcNid, srcPid, version, ctype, incarnation),
+            row + " " + peer);
+    }
+
+    /**
+     * Active side, the peer closed on a hello sent: node, what it knows of the peer, the version sent.
+     */
+    static Stream<Arguments> closesOnHello()
+    {
+        return Stream.of(
+            closedOnHello("C: V1 node closes on V3, no connection up: fall back to V2",
+                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V3, Decision.fallBack(KSOCK_PROTO_V2)),
+            closedOnHello("C: V1 node closes on V3, NID order swapped: fall back to V2 all the same",
+                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V3, Decision.fallBack(KSOCK_PROTO_V2)),
+            closedOnHello("C: V1 node closes on V2, no connection up: fall back to V1",
+                CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V2, 0), KSOCK_PROTO_V2, Decision.fallBack(KSOCK_PROTO_V1)),
+            closedOnHello("C: V1 node (higher) won, its connection up when it closes on V3: retry later, no fallback",
+                CURRENT_LOW, known(HIGH).version(KSOCK_PROTO_V1).conns(SOCKLND_CONN_ANY, 1), KSOCK_PROTO_V3, RETRY_LATER),
+            closedOnHello("closed on V1, no connection up: nothing older, fail",
+                CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V1, 0), KSOCK_PROTO_V1, FAIL),
+            closedOnHello("legacy V1 node closed on its V1 hello: fail", V1_LOW, known(HIGH), KSOCK_PROTO_V1, FAIL),
+            closedOnHello("closed on V1 with a connection up: retry later",
+                CURRENT_LOW, known(HIGH).version(KSOCK_PROTO_V1).conns(SOCKLND_CONN_ANY, 1), KSOCK_PROTO_V1, RETRY_LATER));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("closesOnHello")
+    void shouldDecideWhenThePeerClosesOnAHello(
+        final String row, final Admission node, final Known peer, final int sentVersion, final Decision expected)
+    {
+        assertEquals(expected, node.closedOnHello(peer.record(), sentVersion), row + " " + peer);
+    }
+
+    /**
+     * Whether a peer restarted, as both agents ask it: incarnation known, incarnation shown.
+     */
+    static Stream<Arguments> incarnations()
+    {
+        return Stream.of(
+            Arguments.of("none known yet", 0L, INC, false),
+            Arguments.of("same", INC, INC, false),
+            Arguments.of("another", INC, NEW_INC, true),
+            Arguments.of("an older one", NEW_INC, INC, true));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("incarnations")
+    void shouldSayWhetherAPeerRestarted(final String row, final long known, final long shown, final boolean expected)
+    {
+        assertEquals(expected, Admission.peerRestarted(known, shown), row);
+    }
+
+    /**
+     * Whether a node is connecting to a peer (a hello from it then crossed one of ours), and the version an
+     * active connection to it starts with: node, what it knows, connecting, version.
+     */
+    static Stream<Arguments> connectingAndVersions()
+    {
+        return Stream.of(
+            Arguments.of("nothing known: newest", CURRENT_LOW, known(HIGH), false, KSOCK_PROTO_V3),
+            Arguments.of("attempt under way", CURRENT_LOW, known(HIGH).connecting(), true, KSOCK_PROTO_V3),
+            Arguments.of("attempt to retry at once", CURRENT_LOW, known(HIGH).retryNow(), true, KSOCK_PROTO_V3),
+            Arguments.of("accepting only", CURRENT_LOW, known(HIGH).accepting(), false, KSOCK_PROTO_V3),
+            Arguments.of("learned V1", CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V1, INC), false, KSOCK_PROTO_V1),
+            Arguments.of("in use V2 beats learned V1", CURRENT_LOW,
+                known(HIGH).version(KSOCK_PROTO_V2).learned(KSOCK_PROTO_V1, INC), false, KSOCK_PROTO_V2),
+            Arguments.of("legacy V2 node: its own newest", V2_LOW, known(HIGH), false, KSOCK_PROTO_V2),
+            Arguments.of("legacy V1 node: its own newest", V1_LOW, known(HIGH), false, KSOCK_PROTO_V1));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("connectingAndVersions")
+    void shouldTellConnectingAndTheVersionToOffer(
+        final String row, final Admission node, final Known peer, final boolean connecting, final int version)
+    {
+        final PeerRecord record = peer.record();
+        assertEquals(connecting, Admission.connecting(record), row);
+        assertEquals(version, node.versionFor(record), row);
+    }
+
+    private static Admission node(final long nid, final int legacy, final int connsPerPeer)
+    {
+        return new Admission(new NodeConfig().nid(Nid.toString(nid)).legacyProtocol(legacy).connsPerPeer(connsPerPeer));
+    }
+
+    private static Known known(final long nid)
+    {
+        return new Known(nid);
+    }
+
+    private static Arguments prefix(
+        final String row, final Admission node, final int magic, final int version, final Decision expected)
+    {
+        return Arguments.of(row, node, magic, version, expected);
+    }
+
+    private static Arguments hello(
+        final String row,
+        final Admission node,
+        final Known peer,
+        final int version,
+        final long incarnation,
+        final int ourType,
+        final Decision expected)
+    {
+        return Arguments.of(row, node, peer, version, incarnation, ourType, false, expected);
+    }
+
+    private static Arguments loopbackHello(
+        final String row,
+        final Admission node,
+        final Known peer,
+        final int version,
+        final long incarnation,
+        final int ourType,
+        final Decision expected)
+    {
+        return Arguments.of(row, node, peer, version, incarnation, ourType, true, expected);
+    }
+
+    private static Arguments reply(
+        final String row,
+        final Admission node,
+        final Known peer,
+        final int sentVersion,
+        final int sentType,
+        final long srcNid,
+        final int srcPid,
+        final int version,
+        final int ctype,
+        final long incarnation,
+        final Decision expected)
+    {
+        return Arguments.of(row, node, peer, sentVersion, sentType, srcNid, srcPid, version, ctype, incarnation, expected);
+    }
+
+    private static Arguments closedOnHello(
+        final String row, final Admission node, final Known peer, final int sentVersion, final Decision expected)
+    {
+        return Arguments.of(row, node, peer, sentVersion, expected);
+    }
+
+    /**
+     * What a node knows of a peer, built into a fresh {@link PeerRecord} for each row.
+     */
+    static final class Known
+    {
+        private final long nid;
+        private final int[] connections = new int[4];
+        private int pid;
+        private long incarnation;
+        private int version;
+        private int learnedVersion;
+        private long learnedIncarnation;
+        private int activeInProgress;
+        private boolean retryNow;
+        private int accepting;
+
+        Known(final long nid)
+        {
+            this.nid = nid;
+        }
+
+        Known pid(final int pid)
+        {
+            this.pid = pid;
+            return this;
+        }
+
+        Known incarnation(final long incarnation)
+        {
+            this.incarnation = incarnation;
+            return this;
+        }
+
+        Known version(final int version)
+        {
+            this.version = version;
+            return this;
+        }
+
+        Known learned(final int version, final long incarnation)
+        {
+            this.learnedVersion = version;
+            this.learnedIncarnation = incarnation;
+            return this;
+        }
+
+        Known conns(final int ctype, final int count)
+        {
+            connections[ctype] = count;
+            return this;
+        }
+
+        /** One CONTROL, one BULK_IN and one BULK_OUT connection up. */
+        Known bundle()
+        {
+            return conns(SOCKLND_CONN_CONTROL, 1).conns(SOCKLND_CONN_BULK_IN, 1).conns(SOCKLND_CONN_BULK_OUT, 1);
+        }
+
+        Known connecting()
+        {
+            activeInProgress = 1;
+            return this;
+        }
+
+        Known retryNow()
+        {
+            retryNow = true;
+            return this;
+        }
+
+        Known accepting()
+        {
+            accepting = 1;
+            return this;
+        }
+
+        PeerRecord record()
+        {
+            final PeerRecord record = new PeerRecord(nid, COUNTER_SET, 0);
+            record.counters.close();
+            record.pid = pid;
+            record.incarnation = incarnation;
+            record.version = version;
+            record.learnedVersion = learnedVersion;
+            record.learnedIncarnation = learnedIncarnation;
+            System.arraycopy(connections, 0, record.connections, 0, connections.length);
+            record.activeInProgress = activeInProgress;
+            record.retryNow = retryNow;
+            record.accepting = accepting;
+            return record;
+        }
+
+        public String toString()
+        {
+            return "peer " + Nid.toString(nid) + " pid=" + pid + " incarnation=" + incarnation + " version=" + version +
+                " learned=" + learnedVersion + "/" + learnedIncarnation + " connections=" + Arrays.toString(connections) +
+                " active=" + activeInProgress + " retryNow=" + retryNow + " accepting=" + accepting;
+        }
+    }
+}
