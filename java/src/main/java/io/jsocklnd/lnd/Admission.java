@@ -24,7 +24,7 @@ final class Admission
      */
     enum Verdict
     {
-        /** Take it: passive, reply in kind (or, for the first bytes of a hello, read the rest); active, hand it over. */
+        /** Take it: passive, reply in kind (the first bytes of a hello: read the rest); active, hand it over. */
         ACCEPT,
         /** Passive, a legacy V1 node: it knows no hello magic but V1's and closes without a reply. */
         NOT_UNDERSTOOD,

@@ -1,5 +1,6 @@
 package io.jsocklnd.lnd;
 
+import io.jsocklnd.lnd.ConnectScheduler.Retry;
 import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.nativeio.Epoll;
 import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
@@ -14,6 +15,7 @@ import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.ProtocolException;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -29,7 +31,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V1;
 import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MAX_RESERVED_PORT;
 import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MIN_RESERVED_PORT;
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_ACCEPTOR_MAGIC;
@@ -37,10 +38,6 @@ import static io.jsocklnd.wire.WireConstants.LNET_PROTO_ACCEPTOR_VERSION;
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_ACCEPTOR_VERSION_16;
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_MAGIC;
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_TCP_MAGIC;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_ANY;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_OUT;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
 
 /**
@@ -55,7 +52,6 @@ final class Conductor implements Agent
     private static final int EVENTS = 64;
     private static final int ACCEPTS_PER_CYCLE = 16;
     private static final long LISTENER_ID = 0;
-    private static final int MAX_RETRIES = 3;
     private static final long HOUSEKEEPING_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long REFUSAL_LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
 
@@ -67,25 +63,20 @@ final class Conductor implements Agent
     private static final int PASSIVE_READ_HELLO = 12;
     private static final int PASSIVE_WRITE_REPLY = 13;
 
-    private static final int RETRY_LATER = 1;
-    private static final int RETRY_NOW = 2;
-    private static final int FATAL = 3;
-
     private final NodeConfig config;
     private final long localNid;
     private final InetAddress localAddress;
     private final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> toIo;
     private final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> fromIo;
     private final NanoClock clock;
-    private final CounterSet counterSet;
+    /** The time of the current duty cycle, read by the parts of the conductor. */
+    private final CachedNanoClock cachedClock = new CachedNanoClock();
     private final Admission admission;
+    private final ConnectScheduler scheduler;
+    private final ConnectScheduler.Connector connector = this::startConnect;
     private final Epoll epoll;
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
-    private final Long2ObjectHashMap<PeerRecord> records = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Handshake> handshakes = new Long2ObjectHashMap<>();
-    /** The records that want connections, the only ones {@link #scheduleConnects()} looks at. */
-    private final ArrayList<PeerRecord> wanting = new ArrayList<>();
-    private final ArrayList<PeerRecord> forgettable = new ArrayList<>();
     private final Outbox<AgentMessages.ToIo> outbox;
     private final HelloFlyweight hello = new HelloFlyweight();
     private final AcceptorRequestFlyweight connreq = new AcceptorRequestFlyweight();
@@ -99,8 +90,6 @@ final class Conductor implements Agent
     private final AtomicCounter refusedIoError;
     private final AtomicCounter refusedFdLimit;
     private final AtomicCounter refusedNoMemory;
-    private final AtomicCounter peerRecords;
-    private final AtomicCounter peersForgotten;
     /** Held open so that a connection can still be accepted and refused when the process is out of descriptors. */
     private NativeSocket spareFd;
     private long refusalsUnlogged;
@@ -133,7 +122,6 @@ final class Conductor implements Agent
         this.toIo = toIo;
         this.fromIo = fromIo;
         this.clock = clock;
-        this.counterSet = counterSet;
         this.admission = new Admission(config);
         this.epoll = Epoll.open();
         accepted = counterSet.allocate("acceptor accepted");
@@ -146,8 +134,7 @@ final class Conductor implements Agent
         refusedIoError = counterSet.allocate("acceptor refused_io_error");
         refusedFdLimit = counterSet.allocate("acceptor refused_fd_limit");
         refusedNoMemory = counterSet.allocate("acceptor refused_no_memory");
-        peerRecords = counterSet.allocate("conductor peers");
-        peersForgotten = counterSet.allocate("conductor peers_forgotten");
+        scheduler = new ConnectScheduler(config, admission, counterSet, cachedClock);
         outbox = new Outbox<>(toIo, counterSet.allocate("conductor to_io_queue_full"));
 
         if (config.simulatedHelloLatencyNs() > 0)
@@ -198,62 +185,20 @@ final class Conductor implements Agent
     public int doWork()
     {
         nowNs = clock.nanoTime();
+        cachedClock.update(nowNs);
         int work = outbox.drain();
         work += drainIo();
         work += pollSockets();
         work += releaseDelayedWrites();
         work += expireHandshakes();
-        work += scheduleConnects();
+        work += scheduler.scheduleConnects(connector);
         if (nowNs - nextHousekeepingNs >= 0)
         {
             nextHousekeepingNs = nowNs + HOUSEKEEPING_INTERVAL_NS;
-            work += forgetIdleRecords();
+            work += scheduler.forgetIdleRecords();
             logRefusals();
         }
         return work;
-    }
-
-    private void want(final PeerRecord record)
-    {
-        if (!record.wanted)
-        {
-            record.wanted = true;
-            if (!record.listed)
-            {
-                record.listed = true;
-                wanting.add(record);
-            }
-        }
-    }
-
-    /**
-     * Forget the records of peers with no connection, no hello exchange and no connection wanted that have been
-     * so for the idle time (and past any reconnect backoff), with their counters.
-     */
-    private int forgetIdleRecords()
-    {
-        final long idleNs = config.peerIdleTimeoutNs();
-        final ArrayList<PeerRecord> forgettable = this.forgettable;
-        for (final PeerRecord record : records.values())
-        {
-            if (record.total() == 0 && record.activeInProgress == 0 && record.accepting == 0 && !record.wanted &&
-                !record.retryNow && !record.listed && nowNs - record.idleSinceNs >= idleNs &&
-                nowNs - record.nextAttemptNs >= 0)
-            {
-                forgettable.add(record);
-            }
-        }
-        final int n = forgettable.size();
-        for (int i = 0; i < n; i++)
-        {
-            final PeerRecord record = forgettable.get(i);
-            records.remove(record.nid);
-            record.counters.close();
-            peerRecords.getAndAddOrdered(-1);
-            peersForgotten.incrementOrdered();
-        }
-        forgettable.clear();
-        return n;
     }
 
     public void onClose()
@@ -289,18 +234,6 @@ final class Conductor implements Agent
         }
     }
 
-    private PeerRecord recordOf(final long nid)
-    {
-        PeerRecord record = records.get(nid);
-        if (null == record)
-        {
-            record = new PeerRecord(nid, counterSet, nowNs);
-            records.put(nid, record);
-            peerRecords.incrementOrdered();
-        }
-        return record;
-    }
-
     private int drainIo()
     {
         int work = 0;
@@ -315,32 +248,12 @@ final class Conductor implements Agent
 
     void onConnectRequest(final AgentMessages.ConnectRequest request)
     {
-        final PeerRecord record = recordOf(request.peerNid);
-        if (record.pid == 0)
-        {
-            record.pid = request.peerPid;
-        }
-        want(record);
-        record.retries = 0;
+        scheduler.onConnectRequest(request.peerNid, request.peerPid);
     }
 
     void onClosed(final AgentMessages.Closed closed)
     {
-        final PeerRecord record = recordOf(closed.peerNid);
-        if (closed.ctype >= 0 && closed.ctype < record.connections.length && record.connections[closed.ctype] > 0)
-        {
-            record.connections[closed.ctype]--;
-        }
-        if (record.total() == 0)
-        {
-            record.version = 0;
-            record.idleSinceNs = nowNs;
-        }
-        else if (!closed.wholePeer && closed.errno != 0 && closed.errno != Errno.ESTALE)
-        {
-            want(record);
-            record.reconnects.incrementOrdered();
-        }
+        scheduler.onClosed(closed.peerNid, closed.ctype, closed.errno, closed.wholePeer);
     }
 
     private int pollSockets()
@@ -405,7 +318,7 @@ final class Conductor implements Agent
         {
             if (h.active)
             {
-                failActive(h, Errno.ETIMEDOUT, "hello exchange not finished in time", FATAL);
+                failActive(h, Errno.ETIMEDOUT, "hello exchange not finished in time", Retry.BACK_OFF);
             }
             else
             {
@@ -414,78 +327,6 @@ final class Conductor implements Agent
             }
         }
         return expired.size();
-    }
-
-    private int scheduleConnects()
-    {
-        int work = 0;
-        final ArrayList<PeerRecord> wanting = this.wanting;
-        for (int i = 0; i < wanting.size(); i++)
-        {
-            final PeerRecord record = wanting.get(i);
-            if (!record.wanted)
-            {
-                record.retryNow = false;
-                record.listed = false;
-                record.idleSinceNs = nowNs;
-                final int last = wanting.size() - 1;
-                wanting.set(i, wanting.get(last));
-                wanting.remove(last);
-                i--;
-                continue;
-            }
-            if (record.activeInProgress > 0 || nowNs - record.nextAttemptNs < 0)
-            {
-                continue;
-            }
-            record.retryNow = false;
-            final int ctype = nextMissingType(record);
-            if (ctype == SOCKLND_CONN_NONE)
-            {
-                record.wanted = false;
-                continue;
-            }
-            if (record.accepting > 0)
-            {
-                // The peer is connecting to us right now: let that finish first and try again after the
-                // shortest backoff, as the kernel's connd does while it is accepting from the peer.
-                record.connectsDeferred.incrementOrdered();
-                record.retryIntervalNs = config.minReconnectNs();
-                record.nextAttemptNs = nowNs + record.retryIntervalNs;
-                continue;
-            }
-            startConnect(record, ctype);
-            work++;
-        }
-        return work;
-    }
-
-    private int nextMissingType(final PeerRecord record)
-    {
-        if (admission.versionFor(record) == KSOCK_PROTO_V1)
-        {
-            // V1 peers get one untyped connection; any live connection (a typed one a V1 peer opened) will do.
-            return record.total() == 0 ? SOCKLND_CONN_ANY : SOCKLND_CONN_NONE;
-        }
-        final int n = config.connsPerPeer();
-        final int[] c = record.connections;
-        if (c[SOCKLND_CONN_CONTROL] == 0)
-        {
-            return SOCKLND_CONN_CONTROL;
-        }
-        if (c[SOCKLND_CONN_BULK_IN] < n && c[SOCKLND_CONN_BULK_IN] <= c[SOCKLND_CONN_BULK_OUT])
-        {
-            return SOCKLND_CONN_BULK_IN;
-        }
-        if (c[SOCKLND_CONN_BULK_OUT] < n)
-        {
-            return SOCKLND_CONN_BULK_OUT;
-        }
-        if (c[SOCKLND_CONN_BULK_IN] < n)
-        {
-            return SOCKLND_CONN_BULK_IN;
-        }
-        return SOCKLND_CONN_NONE;
     }
 
     /**
@@ -512,9 +353,8 @@ final class Conductor implements Agent
 
     // ---------------------------------------------------------------- active side
 
-    private void startConnect(final PeerRecord record, final int ctype)
+    private boolean startConnect(final PeerRecord record, final int ctype, final int version)
     {
-        record.connectAttempts.incrementOrdered();
         final InetSocketAddress remote = new InetSocketAddress(ipv4(Nid.addr(record.nid)), config.port());
         int startPort = LNET_ACCEPTOR_MAX_RESERVED_PORT;
         while (true)
@@ -527,15 +367,13 @@ final class Conductor implements Agent
             catch (final NativeIoException ex)
             {
                 LOG.warn("peer {}: cannot create socket: {}", record, ex.getMessage());
-                record.retryIntervalNs = nextInterval(record.retryIntervalNs);
-                record.nextAttemptNs = nowNs + record.retryIntervalNs;
-                return;
+                return false;
             }
 
             final Handshake h = new Handshake(nextId++, true, socket, remote);
             h.record = record;
             h.ctype = ctype;
-            h.version = admission.versionFor(record);
+            h.version = version;
             record.activeInProgress++;
             handshakes.put(h.id, h);
             int port = 0;
@@ -557,7 +395,7 @@ final class Conductor implements Agent
                 {
                     onConnected(h);
                 }
-                return;
+                return true;
             }
             catch (final NativeIoException ex)
             {
@@ -572,8 +410,8 @@ final class Conductor implements Agent
                     startPort = port - 1;
                     continue;
                 }
-                failActive(h, ex.errno(), "connect failed: " + ex.getMessage(), FATAL);
-                return;
+                failActive(h, ex.errno(), "connect failed: " + ex.getMessage(), Retry.BACK_OFF);
+                return true;
             }
         }
     }
@@ -621,7 +459,7 @@ final class Conductor implements Agent
         switch (decision.verdict())
         {
             case RETRY_LATER:
-                failActive(h, Errno.EALREADY, "peer refused the connection, retry later", RETRY_LATER);
+                failActive(h, Errno.EALREADY, "peer refused the connection, retry later", Retry.LATER);
                 return;
 
             case FALL_BACK:
@@ -629,23 +467,23 @@ final class Conductor implements Agent
                 record.learnedIncarnation = incarnation;
                 record.versionFallbacks.incrementOrdered();
                 failActive(h, Errno.EPROTO, "peer refused V" + h.version + " and speaks V" + replyVersion +
-                    ": falling back to V" + replyVersion, RETRY_NOW);
+                    ": falling back to V" + replyVersion, Retry.NOW);
                 return;
 
             case UNSUPPORTED_VERSION:
                 failActive(h, Errno.EPROTO, (replyType == SOCKLND_CONN_NONE ? "peer proposes unsupported version=" :
-                    "reply in unsupported version=") + replyVersion, FATAL);
+                    "reply in unsupported version=") + replyVersion, Retry.BACK_OFF);
                 return;
 
             case WRONG_PEER:
                 failActive(h, Errno.EPROTO, "peer claimed to be " + Nid.toString(hello.srcNid()) + " pid=" +
                     Integer.toUnsignedString(hello.srcPid()) + ", expected " + record + " pid=" +
-                    Integer.toUnsignedString(record.pid), FATAL);
+                    Integer.toUnsignedString(record.pid), Retry.BACK_OFF);
                 return;
 
             case WRONG_TYPE:
                 failActive(h, Errno.EPROTO, "reply ctype=" + ConnTypes.name(replyType) + " is not the inverse of " +
-                    ConnTypes.name(h.ctype), FATAL);
+                    ConnTypes.name(h.ctype), Retry.BACK_OFF);
                 return;
 
             case RESTARTED:
@@ -662,20 +500,21 @@ final class Conductor implements Agent
                 }
                 record.incarnation = incarnation;
                 failActive(h, Errno.ESTALE, "peer restarted since it was found to speak V" + h.version +
-                    ": trying V" + decision.version() + " again", RETRY_NOW);
+                    ": trying V" + decision.version() + " again", Retry.NOW);
                 return;
 
             case STALE:
                 record.refusedStale.incrementOrdered();
-                outbox.send(new AgentMessages.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
+                outbox.send(
+                    new AgentMessages.ClosePeer(record.nid, Errno.ESTALE, "peer restarted or changed protocol"));
                 record.incarnation = incarnation;
                 record.version = 0;
-                failActive(h, Errno.ESTALE, "peer restarted: incarnation changed", RETRY_NOW);
+                failActive(h, Errno.ESTALE, "peer restarted: incarnation changed", Retry.NOW);
                 return;
 
             case DUPLICATE:
                 record.refusedDuplicate.incrementOrdered();
-                failActive(h, Errno.EALREADY, "duplicate " + ConnTypes.name(h.ctype) + " connection", RETRY_LATER);
+                failActive(h, Errno.EALREADY, "duplicate " + ConnTypes.name(h.ctype) + " connection", Retry.LATER);
                 return;
 
             default:
@@ -686,10 +525,10 @@ final class Conductor implements Agent
         record.incarnation = incarnation;
         record.version = replyVersion;
         learnVersion(record, replyVersion, incarnation, h);
-        record.retries = 0;
-        record.retryIntervalNs = 0;
+        scheduler.onConnected(record);
         record.activeInProgress--;
-        handOver(h, record, h.ctype, Protocols.forVersion(replyVersion), hello.byteOrder(), hello.srcPid(), incarnation);
+        final SocklndProtocol proto = Protocols.forVersion(replyVersion);
+        handOver(h, record, h.ctype, proto, hello.byteOrder(), hello.srcPid(), incarnation);
     }
 
     /**
@@ -703,7 +542,7 @@ final class Conductor implements Agent
         switch (decision.verdict())
         {
             case RETRY_LATER:
-                failActive(h, errno, reason, RETRY_LATER);
+                failActive(h, errno, reason, Retry.LATER);
                 break;
 
             case FALL_BACK:
@@ -711,16 +550,16 @@ final class Conductor implements Agent
                 h.record.learnedIncarnation = 0;
                 h.record.versionFallbacks.incrementOrdered();
                 failActive(h, errno, reason + ": V" + h.version + " refused, falling back to V" + decision.version(),
-                    RETRY_NOW);
+                    Retry.NOW);
                 break;
 
             default:
-                failActive(h, errno, reason, FATAL);
+                failActive(h, errno, reason, Retry.BACK_OFF);
                 break;
         }
     }
 
-    private void failActive(final Handshake h, final int errno, final String reason, final int kind)
+    private void failActive(final Handshake h, final int errno, final String reason, final Retry retry)
     {
         final PeerRecord record = h.record;
         if (handshakes.remove(h.id) == null)
@@ -728,50 +567,20 @@ final class Conductor implements Agent
             return;
         }
         record.activeInProgress--;
-        record.idleSinceNs = nowNs;
         closeQuietly(h);
 
-        switch (kind)
+        if (retry == Retry.BACK_OFF)
         {
-            case RETRY_NOW:
-                LOG.info("{}: {} rc={}", h, reason, -errno);
-                record.nextAttemptNs = nowNs;
-                record.retryNow = true;
-                break;
-
-            case RETRY_LATER:
-                LOG.info("{}: {} rc={}", h, reason, -errno);
-                record.retries++;
-                record.nextAttemptNs = nowNs + config.minReconnectNs();
-                if (record.retries >= MAX_RETRIES)
-                {
-                    record.wanted = false;
-                    record.retries = 0;
-                    if (record.total() == 0)
-                    {
-                        outbox.send(new AgentMessages.ConnectFailed(record.nid));
-                    }
-                }
-                break;
-
-            default:
-                LOG.warn("{}: {} rc={}", h, reason, -errno);
-                record.connectFailures.incrementOrdered();
-                record.retryIntervalNs = nextInterval(record.retryIntervalNs);
-                record.nextAttemptNs = nowNs + record.retryIntervalNs;
-                if (record.total() == 0)
-                {
-                    record.wanted = false;
-                    outbox.send(new AgentMessages.ConnectFailed(record.nid));
-                }
-                break;
+            LOG.warn("{}: {} rc={}", h, reason, -errno);
         }
-    }
-
-    private long nextInterval(final long current)
-    {
-        final long doubled = current == 0 ? config.minReconnectNs() : current * 2;
-        return Math.max(config.minReconnectNs(), Math.min(config.maxReconnectNs(), doubled));
+        else
+        {
+            LOG.info("{}: {} rc={}", h, reason, -errno);
+        }
+        if (scheduler.onAttemptFailed(record, retry))
+        {
+            outbox.send(new AgentMessages.ConnectFailed(record.nid));
+        }
     }
 
     // ---------------------------------------------------------------- passive side
@@ -1059,7 +868,7 @@ final class Conductor implements Agent
             return;
         }
 
-        final PeerRecord record = recordOf(peerNid);
+        final PeerRecord record = scheduler.recordOf(peerNid);
         h.record = record;
         h.accepting = true;
         record.accepting++;
@@ -1235,7 +1044,7 @@ final class Conductor implements Agent
                 }
                 else
                 {
-                    failActive(h, ex.errno(), ex.getMessage(), FATAL);
+                    failActive(h, ex.errno(), ex.getMessage(), Retry.BACK_OFF);
                 }
             }
             else
@@ -1475,21 +1284,5 @@ final class Conductor implements Agent
         {
             LOG.warn("close failed: {}", ex.getMessage());
         }
-    }
-
-    /**
-     * Diagnostics: control-plane view of each peer as "nid V<n> control=a bulk_in=b bulk_out=c".
-     *
-     * @return one line per peer record.
-     */
-    public List<String> describePeers()
-    {
-        final List<String> lines = new ArrayList<>();
-        for (final PeerRecord r : records.values())
-        {
-            lines.add(r + " V" + r.version + " control=" + r.connections[SOCKLND_CONN_CONTROL] +
-                " bulk_in=" + r.connections[SOCKLND_CONN_BULK_IN] + " bulk_out=" + r.connections[SOCKLND_CONN_BULK_OUT]);
-        }
-        return lines;
     }
 }

@@ -43,6 +43,17 @@ class AdmissionTest
     private static final long NEW_INC = 2_000;
     private static final int PID = LNET_PID_LUSTRE;
     private static final CounterSet COUNTER_SET = new CounterSet();
+    private static final int V1 = KSOCK_PROTO_V1;
+    private static final int V2 = KSOCK_PROTO_V2;
+    private static final int V3 = KSOCK_PROTO_V3;
+    private static final int V4 = KSOCK_PROTO_V4;
+    private static final int ANY = SOCKLND_CONN_ANY;
+    private static final int CONTROL = SOCKLND_CONN_CONTROL;
+    private static final int BULK_IN = SOCKLND_CONN_BULK_IN;
+    private static final int BULK_OUT = SOCKLND_CONN_BULK_OUT;
+    private static final int NONE = SOCKLND_CONN_NONE;
+    private static final int MAGIC = LNET_PROTO_MAGIC;
+    private static final int V1_MAGIC = LNET_PROTO_TCP_MAGIC;
 
     private static final Admission CURRENT_LOW = node(LOW, 0, 1);
     private static final Admission CURRENT_HIGH = node(HIGH, 0, 1);
@@ -69,29 +80,34 @@ class AdmissionTest
     static Stream<Arguments> helloPrefixes()
     {
         return Stream.of(
-            prefix("current node, V3 hello", CURRENT_LOW, LNET_PROTO_MAGIC, KSOCK_PROTO_V3, ACCEPT),
-            prefix("current node, V2 hello", CURRENT_LOW, LNET_PROTO_MAGIC, KSOCK_PROTO_V2, ACCEPT),
-            prefix("current node, V1 hello: always answered in V1", CURRENT_LOW, LNET_PROTO_TCP_MAGIC, KSOCK_PROTO_V1,
-                ACCEPT),
-            prefix("current node, V4 hello: not spoken, V3 proposed", CURRENT_LOW, LNET_PROTO_MAGIC, KSOCK_PROTO_V4,
-                Decision.proposeVersion(KSOCK_PROTO_V3)),
-            prefix("current node, unknown version 99: V3 proposed", CURRENT_LOW, LNET_PROTO_MAGIC, 99,
-                Decision.proposeVersion(KSOCK_PROTO_V3)),
-            prefix("B: legacy V2 node, V3 hello: V2 proposed (the newer side falls back)", V2_LOW, LNET_PROTO_MAGIC,
-                KSOCK_PROTO_V3, Decision.proposeVersion(KSOCK_PROTO_V2)),
-            prefix("B: legacy V2 node, V3 hello, NID order swapped: V2 proposed all the same", V2_HIGH, LNET_PROTO_MAGIC,
-                KSOCK_PROTO_V3, Decision.proposeVersion(KSOCK_PROTO_V2)),
-            prefix("legacy V2 node, V2 hello", V2_LOW, LNET_PROTO_MAGIC, KSOCK_PROTO_V2, ACCEPT),
-            prefix("legacy V2 node, V1 hello: answered in V1", V2_LOW, LNET_PROTO_TCP_MAGIC, KSOCK_PROTO_V1, ACCEPT),
-            prefix("C: legacy V1 node, V3 hello: closed without a reply", V1_HIGH, LNET_PROTO_MAGIC, KSOCK_PROTO_V3,
-                NOT_UNDERSTOOD),
-            prefix("C: legacy V1 node, V2 hello: closed without a reply", V1_HIGH, LNET_PROTO_MAGIC, KSOCK_PROTO_V2,
-                NOT_UNDERSTOOD),
-            prefix("C: legacy V1 node, V3 hello, NID order swapped: closed all the same", V1_LOW, LNET_PROTO_MAGIC,
-                KSOCK_PROTO_V3, NOT_UNDERSTOOD),
-            prefix("legacy V1 node, V4 hello: closed, nothing proposed", V1_LOW, LNET_PROTO_MAGIC, KSOCK_PROTO_V4,
-                NOT_UNDERSTOOD),
-            prefix("legacy V1 node, V1 hello", V1_LOW, LNET_PROTO_TCP_MAGIC, KSOCK_PROTO_V1, ACCEPT));
+            prefix("current node, V3 hello",
+                CURRENT_LOW, MAGIC, V3, ACCEPT),
+            prefix("current node, V2 hello",
+                CURRENT_LOW, MAGIC, V2, ACCEPT),
+            prefix("current node, V1 hello: always answered in V1",
+                CURRENT_LOW, V1_MAGIC, V1, ACCEPT),
+            prefix("current node, V4 hello: not spoken, V3 proposed",
+                CURRENT_LOW, MAGIC, V4, Decision.proposeVersion(V3)),
+            prefix("current node, unknown version 99: V3 proposed",
+                CURRENT_LOW, MAGIC, 99, Decision.proposeVersion(V3)),
+            prefix("B: legacy V2 node, V3 hello: V2 proposed (the newer side falls back)",
+                V2_LOW, MAGIC, V3, Decision.proposeVersion(V2)),
+            prefix("B: legacy V2 node, V3 hello, NID order swapped: V2 proposed all the same",
+                V2_HIGH, MAGIC, V3, Decision.proposeVersion(V2)),
+            prefix("legacy V2 node, V2 hello",
+                V2_LOW, MAGIC, V2, ACCEPT),
+            prefix("legacy V2 node, V1 hello: answered in V1",
+                V2_LOW, V1_MAGIC, V1, ACCEPT),
+            prefix("C: legacy V1 node, V3 hello: closed without a reply",
+                V1_HIGH, MAGIC, V3, NOT_UNDERSTOOD),
+            prefix("C: legacy V1 node, V2 hello: closed without a reply",
+                V1_HIGH, MAGIC, V2, NOT_UNDERSTOOD),
+            prefix("C: legacy V1 node, V3 hello, NID order swapped: closed all the same",
+                V1_LOW, MAGIC, V3, NOT_UNDERSTOOD),
+            prefix("legacy V1 node, V4 hello: closed, nothing proposed",
+                V1_LOW, MAGIC, V4, NOT_UNDERSTOOD),
+            prefix("legacy V1 node, V1 hello",
+                V1_LOW, V1_MAGIC, V1, ACCEPT));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -110,72 +126,72 @@ class AdmissionTest
     {
         return Stream.of(
             hello("A: lower NID's hello reaches the higher while it connects: race",
-                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V3, INC, SOCKLND_CONN_CONTROL, RACE),
+                CURRENT_HIGH, known(LOW).connecting(), V3, INC, CONTROL, RACE),
             hello("A: higher NID's hello reaches the lower while it connects: taken",
-                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V3, INC, SOCKLND_CONN_CONTROL, ACCEPT),
+                CURRENT_LOW, known(HIGH).connecting(), V3, INC, CONTROL, ACCEPT),
             hello("A: lower NID's hello between an attempt told to retry at once and the next: race",
-                CURRENT_HIGH, known(LOW).retryNow(), KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_IN, RACE),
+                CURRENT_HIGH, known(LOW).retryNow(), V3, INC, BULK_IN, RACE),
             hello("A: higher NID's hello between an attempt told to retry at once and the next: taken",
-                CURRENT_LOW, known(HIGH).retryNow(), KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_IN, ACCEPT),
+                CURRENT_LOW, known(HIGH).retryNow(), V3, INC, BULK_IN, ACCEPT),
             hello("A: lower NID's hello while the higher is not connecting: taken",
-                CURRENT_HIGH, known(LOW), KSOCK_PROTO_V3, INC, SOCKLND_CONN_CONTROL, ACCEPT),
+                CURRENT_HIGH, known(LOW), V3, INC, CONTROL, ACCEPT),
             hello("A: lower NID's hello while the higher only accepts from it: taken",
-                CURRENT_HIGH, known(LOW).accepting(), KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_OUT, ACCEPT),
+                CURRENT_HIGH, known(LOW).accepting(), V3, INC, BULK_OUT, ACCEPT),
             hello("B: legacy V2 node's hello reaches the current higher node while it connects: race",
-                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V2, INC, SOCKLND_CONN_CONTROL, RACE),
+                CURRENT_HIGH, known(LOW).connecting(), V2, INC, CONTROL, RACE),
             hello("B: legacy V2 node's hello reaches the current lower node while it connects: taken",
-                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V2, INC, SOCKLND_CONN_CONTROL, ACCEPT),
+                CURRENT_LOW, known(HIGH).connecting(), V2, INC, CONTROL, ACCEPT),
             hello("B: V1 hellos cross, the current node (higher, speaking V1 to it) refuses the lower",
-                CURRENT_HIGH, known(LOW).learned(KSOCK_PROTO_V1, INC).connecting(), KSOCK_PROTO_V1, INC,
-                SOCKLND_CONN_ANY, RACE),
+                CURRENT_HIGH, known(LOW).learned(V1, INC).connecting(), V1, INC,
+                ANY, RACE),
             hello("B: V1 hellos cross, the legacy V1 node (higher) refuses the lower",
-                V1_HIGH, known(LOW).connecting(), KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, RACE),
+                V1_HIGH, known(LOW).connecting(), V1, INC, ANY, RACE),
             hello("B: V1 hellos cross, the legacy V1 node (lower) takes the higher's",
-                V1_LOW, known(HIGH).connecting(), KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, ACCEPT),
+                V1_LOW, known(HIGH).connecting(), V1, INC, ANY, ACCEPT),
             hello("C: V1 node (higher) wins: its V1 hello is taken while the current node tries V3",
-                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, ACCEPT),
+                CURRENT_LOW, known(HIGH).connecting(), V1, INC, ANY, ACCEPT),
             hello("C: V1 node (lower) loses: its V1 hello is refused while the current node tries V3",
-                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, RACE),
+                CURRENT_HIGH, known(LOW).connecting(), V1, INC, ANY, RACE),
             hello("C: V1 node (lower) takes the current node's V1 hello while it is rescheduled",
-                V1_LOW, known(HIGH).retryNow(), KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, ACCEPT),
+                V1_LOW, known(HIGH).retryNow(), V1, INC, ANY, ACCEPT),
             hello("peer restarted: new incarnation with its connections up",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).bundle(), KSOCK_PROTO_V3, NEW_INC,
-                SOCKLND_CONN_CONTROL, STALE),
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).bundle(), V3, NEW_INC,
+                CONTROL, STALE),
             hello("peer changed protocol: another version with its connections up",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
-                KSOCK_PROTO_V2, INC, SOCKLND_CONN_BULK_IN, STALE),
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1),
+                V2, INC, BULK_IN, STALE),
             hello("peer restarted with no connection up: a new start, taken",
-                CURRENT_LOW, known(HIGH).incarnation(INC), KSOCK_PROTO_V3, NEW_INC, SOCKLND_CONN_CONTROL, ACCEPT),
+                CURRENT_LOW, known(HIGH).incarnation(INC), V3, NEW_INC, CONTROL, ACCEPT),
             hello("incarnation not known yet, connections up: not stale",
-                CURRENT_LOW, known(HIGH).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1), KSOCK_PROTO_V3, NEW_INC,
-                SOCKLND_CONN_BULK_IN, ACCEPT),
+                CURRENT_LOW, known(HIGH).version(V3).conns(CONTROL, 1), V3, NEW_INC,
+                BULK_IN, ACCEPT),
             hello("restarted lower peer's hello while connecting to it: the race rule comes first",
-                CURRENT_HIGH, known(LOW).incarnation(INC).version(KSOCK_PROTO_V3).bundle().connecting(),
-                KSOCK_PROTO_V3, NEW_INC, SOCKLND_CONN_CONTROL, RACE),
+                CURRENT_HIGH, known(LOW).incarnation(INC).version(V3).bundle().connecting(),
+                V3, NEW_INC, CONTROL, RACE),
             hello("restarted higher peer's hello while connecting to it: stale",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).bundle().connecting(),
-                KSOCK_PROTO_V3, NEW_INC, SOCKLND_CONN_CONTROL, STALE),
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).bundle().connecting(),
+                V3, NEW_INC, CONTROL, STALE),
             hello("second CONTROL connection: duplicate",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
-                KSOCK_PROTO_V3, INC, SOCKLND_CONN_CONTROL, DUPLICATE),
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1),
+                V3, INC, CONTROL, DUPLICATE),
             hello("second ANY connection (V1): duplicate",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V1).conns(SOCKLND_CONN_ANY, 1),
-                KSOCK_PROTO_V1, INC, SOCKLND_CONN_ANY, DUPLICATE),
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V1).conns(ANY, 1),
+                V1, INC, ANY, DUPLICATE),
             hello("second BULK_IN with conns_per_peer=1: duplicate",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_BULK_IN, 1),
-                KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_IN, DUPLICATE),
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(BULK_IN, 1),
+                V3, INC, BULK_IN, DUPLICATE),
             hello("second BULK_IN with conns_per_peer=2: taken",
-                CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_BULK_IN, 1),
-                KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_IN, ACCEPT),
+                CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(V3).conns(BULK_IN, 1),
+                V3, INC, BULK_IN, ACCEPT),
             hello("third BULK_OUT with conns_per_peer=2: duplicate",
-                CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_BULK_OUT, 2),
-                KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_OUT, DUPLICATE),
+                CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(V3).conns(BULK_OUT, 2),
+                V3, INC, BULK_OUT, DUPLICATE),
             hello("BULK_OUT beside a CONTROL: taken",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
-                KSOCK_PROTO_V3, INC, SOCKLND_CONN_BULK_OUT, ACCEPT),
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1),
+                V3, INC, BULK_OUT, ACCEPT),
             loopbackHello("second CONTROL from this node's own address: taken (loopback has no duplicates)",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
-                KSOCK_PROTO_V3, INC, SOCKLND_CONN_CONTROL, ACCEPT));
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1),
+                V3, INC, CONTROL, ACCEPT));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -200,94 +216,108 @@ class AdmissionTest
     static Stream<Arguments> replies()
     {
         return Stream.of(
-            reply("reply in kind", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, ACCEPT),
-            reply("BULK_IN asked, BULK_OUT answered", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN,
-                HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_OUT, INC, ACCEPT),
+            reply("reply in kind",
+                CURRENT_LOW, known(HIGH), V3, CONTROL,
+                HIGH, PID, V3, CONTROL, INC, ACCEPT),
+            reply("BULK_IN asked, BULK_OUT answered",
+                CURRENT_LOW, known(HIGH), V3, BULK_IN,
+                HIGH, PID, V3, BULK_OUT, INC, ACCEPT),
             reply("A: refused by the higher NID in the version sent (race lost): retry later",
-                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_NONE, INC, RETRY_LATER),
+                CURRENT_LOW, known(HIGH).connecting(), V3, CONTROL,
+                HIGH, PID, V3, NONE, INC, RETRY_LATER),
             reply("A: refused in the version sent, NID order swapped: retry later all the same",
-                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                LOW, PID, KSOCK_PROTO_V3, SOCKLND_CONN_NONE, INC, RETRY_LATER),
-            reply("B: legacy V2 node proposes V2 to a V3 hello: fall back to V2",
-                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                HIGH, PID, KSOCK_PROTO_V2, SOCKLND_CONN_NONE, INC, Decision.fallBack(KSOCK_PROTO_V2)),
-            reply("B: legacy V2 node proposes V2, NID order swapped: fall back to V2 all the same",
-                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                LOW, PID, KSOCK_PROTO_V2, SOCKLND_CONN_NONE, INC, Decision.fallBack(KSOCK_PROTO_V2)),
-            reply("peer proposes V1 to a V3 hello: fall back to V1", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3,
-                SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_NONE, INC, Decision.fallBack(KSOCK_PROTO_V1)),
-            reply("peer proposes V1 to a V2 hello: fall back to V1", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V2,
-                SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_NONE, INC, Decision.fallBack(KSOCK_PROTO_V1)),
-            reply("peer proposes V3 to a V2 hello: that version is followed", CURRENT_LOW,
-                known(HIGH).learned(KSOCK_PROTO_V2, INC), KSOCK_PROTO_V2, SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V3,
-                SOCKLND_CONN_NONE, NEW_INC, Decision.fallBack(KSOCK_PROTO_V3)),
-            reply("peer proposes V4: unsupported", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                HIGH, PID, KSOCK_PROTO_V4, SOCKLND_CONN_NONE, INC, UNSUPPORTED_VERSION),
-            reply("legacy V2 node told V3: newer than it speaks, unsupported", V2_LOW, known(HIGH), KSOCK_PROTO_V2,
-                SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_NONE, INC, UNSUPPORTED_VERSION),
-            reply("B: V1 hellos cross, the legacy V1 node (lower) is refused in V1: retry later",
-                V1_LOW, known(HIGH).connecting(), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
-                HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_NONE, INC, RETRY_LATER),
-            reply("C: V1 node (lower) loses and is refused in V1: retry later",
-                V1_LOW, known(HIGH).connecting(), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
-                HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_NONE, INC, RETRY_LATER),
-            reply("C: V1 node's V1 reply to the current node's fallen-back V1 hello",
-                CURRENT_HIGH, known(LOW).learned(KSOCK_PROTO_V1, 0).connecting(), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
-                LOW, PID, KSOCK_PROTO_V1, SOCKLND_CONN_ANY, INC, ACCEPT),
-            reply("reply from another NID: wrong peer", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                STRANGER, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, WRONG_PEER),
-            reply("reply from another PID than the one known: wrong peer", CURRENT_LOW, known(HIGH).pid(PID),
-                KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, HIGH, PID + 1, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, WRONG_PEER),
-            reply("any PID while none is known", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                HIGH, PID + 1, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, ACCEPT),
-            reply("refusal from another NID: the refusal is taken first", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3,
-                SOCKLND_CONN_CONTROL, STRANGER, PID, KSOCK_PROTO_V3, SOCKLND_CONN_NONE, INC, RETRY_LATER),
-            reply("CONTROL asked, BULK_IN answered: wrong type", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3,
-                SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN, INC, WRONG_TYPE),
-            reply("BULK_IN asked, BULK_IN answered: wrong type", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3,
-                SOCKLND_CONN_BULK_IN, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN, INC, WRONG_TYPE),
-            reply("reply in V4: unsupported", CURRENT_LOW, known(HIGH), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                HIGH, PID, KSOCK_PROTO_V4, SOCKLND_CONN_CONTROL, INC, UNSUPPORTED_VERSION),
-            reply("legacy V2 node gets a V3 reply: unsupported", V2_LOW, known(HIGH), KSOCK_PROTO_V2,
-                SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, UNSUPPORTED_VERSION),
-            reply("V1 peer restarted, no connection up: try V3 again",
-                CURRENT_LOW, known(HIGH).incarnation(INC).learned(KSOCK_PROTO_V1, INC), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
-                HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_ANY, NEW_INC, Decision.restarted(KSOCK_PROTO_V3, false)),
-            reply("V1 peer restarted with its connection up: close it, try V3 again",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V1).learned(KSOCK_PROTO_V1, INC)
-                    .conns(SOCKLND_CONN_ANY, 1), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
-                HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_ANY, NEW_INC, Decision.restarted(KSOCK_PROTO_V3, true)),
-            reply("V2 peer restarted: try V3 again",
-                CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V2, INC), KSOCK_PROTO_V2, SOCKLND_CONN_CONTROL,
-                HIGH, PID, KSOCK_PROTO_V2, SOCKLND_CONN_CONTROL, NEW_INC, Decision.restarted(KSOCK_PROTO_V3, false)),
-            reply("learned V1 with no incarnation seen yet (it closed on V2): not a restart",
-                CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V1, 0), KSOCK_PROTO_V1, SOCKLND_CONN_ANY,
-                HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_ANY, NEW_INC, ACCEPT),
-            reply("learned V1 but V3 sent: not a restart",
-                CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V1, INC), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, NEW_INC, ACCEPT),
-            reply("V1 peer, same incarnation", CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V1, INC), KSOCK_PROTO_V1,
-                SOCKLND_CONN_ANY, HIGH, PID, KSOCK_PROTO_V1, SOCKLND_CONN_ANY, INC, ACCEPT),
-            reply("peer restarted: new incarnation with its connections up",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
-                KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_OUT, NEW_INC, STALE),
-            reply("peer changed protocol: another version with its connections up",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V2).conns(SOCKLND_CONN_CONTROL, 1),
-                KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_OUT, INC, STALE),
-            reply("peer restarted with no connection up: a new start, taken",
-                CURRENT_LOW, known(HIGH).incarnation(INC), KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL,
-                HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, NEW_INC, ACCEPT),
+                CURRENT_HIGH, known(LOW).connecting(), V3, CONTROL,
+                LOW, PID, V3, NONE, INC, RETRY_LATER),
             reply("A: the lower NID's CONTROL arrives after the higher's was taken: duplicate",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
-                KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, HIGH, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, DUPLICATE),
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1), V3, CONTROL,
+                HIGH, PID, V3, CONTROL, INC, DUPLICATE),
             reply("A: the same, NID order swapped: duplicate all the same",
-                CURRENT_HIGH, known(LOW).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_CONTROL, 1),
-                KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, LOW, PID, KSOCK_PROTO_V3, SOCKLND_CONN_CONTROL, INC, DUPLICATE),
+                CURRENT_HIGH, known(LOW).incarnation(INC).version(V3).conns(CONTROL, 1), V3, CONTROL,
+                LOW, PID, V3, CONTROL, INC, DUPLICATE),
+            reply("B: legacy V2 node proposes V2 to a V3 hello: fall back to V2",
+                CURRENT_LOW, known(HIGH).connecting(), V3, CONTROL,
+                HIGH, PID, V2, NONE, INC, Decision.fallBack(V2)),
+            reply("B: legacy V2 node proposes V2, NID order swapped: fall back to V2 all the same",
+                CURRENT_HIGH, known(LOW).connecting(), V3, CONTROL,
+                LOW, PID, V2, NONE, INC, Decision.fallBack(V2)),
+            reply("B: V1 hellos cross, the legacy V1 node (lower) is refused in V1: retry later",
+                V1_LOW, known(HIGH).connecting(), V1, ANY,
+                HIGH, PID, V1, NONE, INC, RETRY_LATER),
+            reply("C: V1 node (lower) loses and is refused in V1: retry later",
+                V1_LOW, known(HIGH).connecting(), V1, ANY,
+                HIGH, PID, V1, NONE, INC, RETRY_LATER),
+            reply("C: V1 node's V1 reply to the current node's fallen-back V1 hello",
+                CURRENT_HIGH, known(LOW).learned(V1, 0).connecting(), V1, ANY,
+                LOW, PID, V1, ANY, INC, ACCEPT),
+            reply("peer proposes V1 to a V3 hello: fall back to V1",
+                CURRENT_LOW, known(HIGH), V3, CONTROL,
+                HIGH, PID, V1, NONE, INC, Decision.fallBack(V1)),
+            reply("peer proposes V1 to a V2 hello: fall back to V1",
+                CURRENT_LOW, known(HIGH), V2, CONTROL,
+                HIGH, PID, V1, NONE, INC, Decision.fallBack(V1)),
+            reply("peer proposes V3 to a V2 hello: that version is followed",
+                CURRENT_LOW, known(HIGH).learned(V2, INC), V2, CONTROL,
+                HIGH, PID, V3, NONE, NEW_INC, Decision.fallBack(V3)),
+            reply("peer proposes V4: unsupported",
+                CURRENT_LOW, known(HIGH), V3, CONTROL,
+                HIGH, PID, V4, NONE, INC, UNSUPPORTED_VERSION),
+            reply("legacy V2 node told V3: newer than it speaks, unsupported",
+                V2_LOW, known(HIGH), V2, CONTROL,
+                HIGH, PID, V3, NONE, INC, UNSUPPORTED_VERSION),
+            reply("refusal from another NID: the refusal is taken first",
+                CURRENT_LOW, known(HIGH), V3, CONTROL,
+                STRANGER, PID, V3, NONE, INC, RETRY_LATER),
+            reply("reply from another NID: wrong peer",
+                CURRENT_LOW, known(HIGH), V3, CONTROL,
+                STRANGER, PID, V3, CONTROL, INC, WRONG_PEER),
+            reply("reply from another PID than the one known: wrong peer",
+                CURRENT_LOW, known(HIGH).pid(PID), V3, CONTROL,
+                HIGH, PID + 1, V3, CONTROL, INC, WRONG_PEER),
+            reply("any PID while none is known",
+                CURRENT_LOW, known(HIGH), V3, CONTROL,
+                HIGH, PID + 1, V3, CONTROL, INC, ACCEPT),
+            reply("CONTROL asked, BULK_IN answered: wrong type",
+                CURRENT_LOW, known(HIGH), V3, CONTROL,
+                HIGH, PID, V3, BULK_IN, INC, WRONG_TYPE),
+            reply("BULK_IN asked, BULK_IN answered: wrong type",
+                CURRENT_LOW, known(HIGH), V3, BULK_IN,
+                HIGH, PID, V3, BULK_IN, INC, WRONG_TYPE),
+            reply("reply in V4: unsupported",
+                CURRENT_LOW, known(HIGH), V3, CONTROL,
+                HIGH, PID, V4, CONTROL, INC, UNSUPPORTED_VERSION),
+            reply("legacy V2 node gets a V3 reply: unsupported",
+                V2_LOW, known(HIGH), V2, CONTROL,
+                HIGH, PID, V3, CONTROL, INC, UNSUPPORTED_VERSION),
+            reply("V1 peer restarted, no connection up: try V3 again",
+                CURRENT_LOW, known(HIGH).incarnation(INC).learned(V1, INC), V1, ANY,
+                HIGH, PID, V1, ANY, NEW_INC, Decision.restarted(V3, false)),
+            reply("V1 peer restarted with its connection up: close it, try V3 again",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V1).learned(V1, INC).conns(ANY, 1), V1, ANY,
+                HIGH, PID, V1, ANY, NEW_INC, Decision.restarted(V3, true)),
+            reply("V2 peer restarted: try V3 again",
+                CURRENT_LOW, known(HIGH).learned(V2, INC), V2, CONTROL,
+                HIGH, PID, V2, CONTROL, NEW_INC, Decision.restarted(V3, false)),
+            reply("learned V1 with no incarnation seen yet (it closed on V2): not a restart",
+                CURRENT_LOW, known(HIGH).learned(V1, 0), V1, ANY,
+                HIGH, PID, V1, ANY, NEW_INC, ACCEPT),
+            reply("learned V1 but V3 sent: not a restart",
+                CURRENT_LOW, known(HIGH).learned(V1, INC), V3, CONTROL,
+                HIGH, PID, V3, CONTROL, NEW_INC, ACCEPT),
+            reply("V1 peer, same incarnation",
+                CURRENT_LOW, known(HIGH).learned(V1, INC), V1, ANY,
+                HIGH, PID, V1, ANY, INC, ACCEPT),
+            reply("peer restarted: new incarnation with its connections up",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1), V3, BULK_IN,
+                HIGH, PID, V3, BULK_OUT, NEW_INC, STALE),
+            reply("peer changed protocol: another version with its connections up",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V2).conns(CONTROL, 1), V3, BULK_IN,
+                HIGH, PID, V3, BULK_OUT, INC, STALE),
+            reply("peer restarted with no connection up: a new start, taken",
+                CURRENT_LOW, known(HIGH).incarnation(INC), V3, CONTROL,
+                HIGH, PID, V3, CONTROL, NEW_INC, ACCEPT),
             reply("second BULK_OUT with conns_per_peer=2: taken",
-                CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(KSOCK_PROTO_V3).conns(SOCKLND_CONN_BULK_OUT, 1),
-                KSOCK_PROTO_V3, SOCKLND_CONN_BULK_OUT, LOW, PID, KSOCK_PROTO_V3, SOCKLND_CONN_BULK_IN, INC, ACCEPT));
+                CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(V3).conns(BULK_OUT, 1), V3, BULK_OUT,
+                LOW, PID, V3, BULK_IN, INC, ACCEPT));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -305,8 +335,9 @@ class AdmissionTest
         final long incarnation,
         final Decision expected)
     {
-        assertEquals(expected, node.reply(peer.record(), sentVersion, sentType, srcNid, srcPid, version, ctype, incarnation),
-            row + " " + peer);
+        final Decision decision =
+            node.reply(peer.record(), sentVersion, sentType, srcNid, srcPid, version, ctype, incarnation);
+        assertEquals(expected, decision, row + " " + peer);
     }
 
     /**
@@ -316,18 +347,18 @@ class AdmissionTest
     {
         return Stream.of(
             closedOnHello("C: V1 node closes on V3, no connection up: fall back to V2",
-                CURRENT_LOW, known(HIGH).connecting(), KSOCK_PROTO_V3, Decision.fallBack(KSOCK_PROTO_V2)),
+                CURRENT_LOW, known(HIGH).connecting(), V3, Decision.fallBack(V2)),
             closedOnHello("C: V1 node closes on V3, NID order swapped: fall back to V2 all the same",
-                CURRENT_HIGH, known(LOW).connecting(), KSOCK_PROTO_V3, Decision.fallBack(KSOCK_PROTO_V2)),
+                CURRENT_HIGH, known(LOW).connecting(), V3, Decision.fallBack(V2)),
             closedOnHello("C: V1 node closes on V2, no connection up: fall back to V1",
-                CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V2, 0), KSOCK_PROTO_V2, Decision.fallBack(KSOCK_PROTO_V1)),
+                CURRENT_LOW, known(HIGH).learned(V2, 0), V2, Decision.fallBack(V1)),
             closedOnHello("C: V1 node (higher) won, its connection up when it closes on V3: retry later, no fallback",
-                CURRENT_LOW, known(HIGH).version(KSOCK_PROTO_V1).conns(SOCKLND_CONN_ANY, 1), KSOCK_PROTO_V3, RETRY_LATER),
+                CURRENT_LOW, known(HIGH).version(V1).conns(ANY, 1), V3, RETRY_LATER),
             closedOnHello("closed on V1, no connection up: nothing older, fail",
-                CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V1, 0), KSOCK_PROTO_V1, FAIL),
-            closedOnHello("legacy V1 node closed on its V1 hello: fail", V1_LOW, known(HIGH), KSOCK_PROTO_V1, FAIL),
+                CURRENT_LOW, known(HIGH).learned(V1, 0), V1, FAIL),
+            closedOnHello("legacy V1 node closed on its V1 hello: fail", V1_LOW, known(HIGH), V1, FAIL),
             closedOnHello("closed on V1 with a connection up: retry later",
-                CURRENT_LOW, known(HIGH).version(KSOCK_PROTO_V1).conns(SOCKLND_CONN_ANY, 1), KSOCK_PROTO_V1, RETRY_LATER));
+                CURRENT_LOW, known(HIGH).version(V1).conns(ANY, 1), V1, RETRY_LATER));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -364,15 +395,15 @@ class AdmissionTest
     static Stream<Arguments> connectingAndVersions()
     {
         return Stream.of(
-            Arguments.of("nothing known: newest", CURRENT_LOW, known(HIGH), false, KSOCK_PROTO_V3),
-            Arguments.of("attempt under way", CURRENT_LOW, known(HIGH).connecting(), true, KSOCK_PROTO_V3),
-            Arguments.of("attempt to retry at once", CURRENT_LOW, known(HIGH).retryNow(), true, KSOCK_PROTO_V3),
-            Arguments.of("accepting only", CURRENT_LOW, known(HIGH).accepting(), false, KSOCK_PROTO_V3),
-            Arguments.of("learned V1", CURRENT_LOW, known(HIGH).learned(KSOCK_PROTO_V1, INC), false, KSOCK_PROTO_V1),
+            Arguments.of("nothing known: newest", CURRENT_LOW, known(HIGH), false, V3),
+            Arguments.of("attempt under way", CURRENT_LOW, known(HIGH).connecting(), true, V3),
+            Arguments.of("attempt to retry at once", CURRENT_LOW, known(HIGH).retryNow(), true, V3),
+            Arguments.of("accepting only", CURRENT_LOW, known(HIGH).accepting(), false, V3),
+            Arguments.of("learned V1", CURRENT_LOW, known(HIGH).learned(V1, INC), false, V1),
             Arguments.of("in use V2 beats learned V1", CURRENT_LOW,
-                known(HIGH).version(KSOCK_PROTO_V2).learned(KSOCK_PROTO_V1, INC), false, KSOCK_PROTO_V2),
-            Arguments.of("legacy V2 node: its own newest", V2_LOW, known(HIGH), false, KSOCK_PROTO_V2),
-            Arguments.of("legacy V1 node: its own newest", V1_LOW, known(HIGH), false, KSOCK_PROTO_V1));
+                known(HIGH).version(V2).learned(V1, INC), false, V2),
+            Arguments.of("legacy V2 node: its own newest", V2_LOW, known(HIGH), false, V2),
+            Arguments.of("legacy V1 node: its own newest", V1_LOW, known(HIGH), false, V1));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -438,7 +469,8 @@ class AdmissionTest
         final long incarnation,
         final Decision expected)
     {
-        return Arguments.of(row, node, peer, sentVersion, sentType, srcNid, srcPid, version, ctype, incarnation, expected);
+        return Arguments.of(
+            row, node, peer, sentVersion, sentType, srcNid, srcPid, version, ctype, incarnation, expected);
     }
 
     private static Arguments closedOnHello(
@@ -502,7 +534,7 @@ class AdmissionTest
         /** One CONTROL, one BULK_IN and one BULK_OUT connection up. */
         Known bundle()
         {
-            return conns(SOCKLND_CONN_CONTROL, 1).conns(SOCKLND_CONN_BULK_IN, 1).conns(SOCKLND_CONN_BULK_OUT, 1);
+            return conns(CONTROL, 1).conns(BULK_IN, 1).conns(BULK_OUT, 1);
         }
 
         Known connecting()
@@ -541,9 +573,10 @@ class AdmissionTest
 
         public String toString()
         {
-            return "peer " + Nid.toString(nid) + " pid=" + pid + " incarnation=" + incarnation + " version=" + version +
-                " learned=" + learnedVersion + "/" + learnedIncarnation + " connections=" + Arrays.toString(connections) +
-                " active=" + activeInProgress + " retryNow=" + retryNow + " accepting=" + accepting;
+            return "peer " + Nid.toString(nid) + " pid=" + pid + " incarnation=" + incarnation + " version=" +
+                version + " learned=" + learnedVersion + "/" + learnedIncarnation + " connections=" +
+                Arrays.toString(connections) + " active=" + activeInProgress + " retryNow=" + retryNow +
+                " accepting=" + accepting;
         }
     }
 }
