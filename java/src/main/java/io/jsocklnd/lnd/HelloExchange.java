@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MAX_RESERVED_PORT;
 import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MIN_RESERVED_PORT;
@@ -129,6 +130,8 @@ final class HelloExchange implements ConnectScheduler.Connector
     private final Long2ObjectHashMap<Handshake> handshakes = new Long2ObjectHashMap<>();
     private final HelloFlyweight hello = new HelloFlyweight();
     private final AcceptorRequestFlyweight connreq = new AcceptorRequestFlyweight();
+    private final Predicate<Handshake> writeDue = this::isWriteDue;
+    private final Predicate<Handshake> pastDeadline = this::isPastDeadline;
     /** Ids in the conductor's epoll set, after the acceptor's {@link Acceptor#EPOLL_ID}; also the connection ids. */
     private long nextId = Acceptor.EPOLL_ID + 1;
 
@@ -516,19 +519,7 @@ final class HelloExchange implements ConnectScheduler.Connector
         {
             return 0;
         }
-        final long nowNs = clock.nanoTime();
-        List<Handshake> due = null;
-        for (final Handshake h : handshakes.values())
-        {
-            if (h.state == Handshake.DELAYED && nowNs - h.writeAtNs >= 0)
-            {
-                if (null == due)
-                {
-                    due = new ArrayList<>();
-                }
-                due.add(h);
-            }
-        }
+        final List<Handshake> due = select(writeDue);
         if (null == due)
         {
             return 0;
@@ -551,19 +542,7 @@ final class HelloExchange implements ConnectScheduler.Connector
         {
             return 0;
         }
-        final long nowNs = clock.nanoTime();
-        List<Handshake> expired = null;
-        for (final Handshake h : handshakes.values())
-        {
-            if (nowNs - h.deadlineNs > 0)
-            {
-                if (null == expired)
-                {
-                    expired = new ArrayList<>();
-                }
-                expired.add(h);
-            }
-        }
+        final List<Handshake> expired = select(pastDeadline);
         if (null == expired)
         {
             return 0;
@@ -581,6 +560,41 @@ final class HelloExchange implements ConnectScheduler.Connector
             }
         }
         return expired.size();
+    }
+
+    /**
+     * A hello held back by the simulated latency whose time has come.
+     */
+    private boolean isWriteDue(final Handshake h)
+    {
+        return h.state == Handshake.DELAYED && clock.nanoTime() - h.writeAtNs >= 0;
+    }
+
+    private boolean isPastDeadline(final Handshake h)
+    {
+        return clock.nanoTime() - h.deadlineNs > 0;
+    }
+
+    /**
+     * The exchanges that match, taken out of the map's iteration before any is acted on.
+     *
+     * @return them, or null for none.
+     */
+    private List<Handshake> select(final Predicate<Handshake> condition)
+    {
+        List<Handshake> selected = null;
+        for (final Handshake h : handshakes.values())
+        {
+            if (condition.test(h))
+            {
+                if (null == selected)
+                {
+                    selected = new ArrayList<>();
+                }
+                selected.add(h);
+            }
+        }
+        return selected;
     }
 
     /**

@@ -75,298 +75,273 @@ class AdmissionTest
     private static final Decision FAIL = Decision.FAIL;
 
     /**
-     * Passive side, the first 8 bytes of a hello: node, magic, version.
+     * Passive side, on the first 8 bytes of a hello.
      */
-    static Stream<Arguments> helloPrefixes()
+    static Stream<Prefix> helloPrefixes()
     {
         return Stream.of(
-            prefix("current node, V3 hello",
+            new Prefix("current node, V3 hello",
                 CURRENT_LOW, MAGIC, V3, ACCEPT),
-            prefix("current node, V2 hello",
+            new Prefix("current node, V2 hello",
                 CURRENT_LOW, MAGIC, V2, ACCEPT),
-            prefix("current node, V1 hello: always answered in V1",
+            new Prefix("current node, V1 hello: always answered in V1",
                 CURRENT_LOW, V1_MAGIC, V1, ACCEPT),
-            prefix("current node, V4 hello: not spoken, V3 proposed",
+            new Prefix("current node, V4 hello: not spoken, V3 proposed",
                 CURRENT_LOW, MAGIC, V4, Decision.proposeVersion(V3)),
-            prefix("current node, unknown version 99: V3 proposed",
+            new Prefix("current node, unknown version 99: V3 proposed",
                 CURRENT_LOW, MAGIC, 99, Decision.proposeVersion(V3)),
-            prefix("B: legacy V2 node, V3 hello: V2 proposed (the newer side falls back)",
+            new Prefix("B: legacy V2 node, V3 hello: V2 proposed (the newer side falls back)",
                 V2_LOW, MAGIC, V3, Decision.proposeVersion(V2)),
-            prefix("B: legacy V2 node, V3 hello, NID order swapped: V2 proposed all the same",
+            new Prefix("B: legacy V2 node, V3 hello, NID order swapped: V2 proposed all the same",
                 V2_HIGH, MAGIC, V3, Decision.proposeVersion(V2)),
-            prefix("legacy V2 node, V2 hello",
+            new Prefix("legacy V2 node, V2 hello",
                 V2_LOW, MAGIC, V2, ACCEPT),
-            prefix("legacy V2 node, V1 hello: answered in V1",
+            new Prefix("legacy V2 node, V1 hello: answered in V1",
                 V2_LOW, V1_MAGIC, V1, ACCEPT),
-            prefix("C: legacy V1 node, V3 hello: closed without a reply",
+            new Prefix("C: legacy V1 node, V3 hello: closed without a reply",
                 V1_HIGH, MAGIC, V3, NOT_UNDERSTOOD),
-            prefix("C: legacy V1 node, V2 hello: closed without a reply",
+            new Prefix("C: legacy V1 node, V2 hello: closed without a reply",
                 V1_HIGH, MAGIC, V2, NOT_UNDERSTOOD),
-            prefix("C: legacy V1 node, V3 hello, NID order swapped: closed all the same",
+            new Prefix("C: legacy V1 node, V3 hello, NID order swapped: closed all the same",
                 V1_LOW, MAGIC, V3, NOT_UNDERSTOOD),
-            prefix("legacy V1 node, V4 hello: closed, nothing proposed",
+            new Prefix("legacy V1 node, V4 hello: closed, nothing proposed",
                 V1_LOW, MAGIC, V4, NOT_UNDERSTOOD),
-            prefix("legacy V1 node, V1 hello",
+            new Prefix("legacy V1 node, V1 hello",
                 V1_LOW, V1_MAGIC, V1, ACCEPT));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("helloPrefixes")
-    void shouldDecideOnTheFirstBytesOfAHello(
-        final String row, final Admission node, final int magic, final int version, final Decision expected)
+    void shouldDecideOnTheFirstBytesOfAHello(final Prefix row)
     {
-        assertEquals(expected, node.helloPrefix(magic, version), row);
+        assertEquals(row.expected(), row.decide(), row.name());
     }
 
     /**
-     * Passive side, a whole hello: node, what it knows of the peer, the hello's version and incarnation, the
-     * type this side takes, whether the peer is on this node's own address.
+     * Passive side, on a whole hello.
      */
-    static Stream<Arguments> hellos()
+    static Stream<Hello> hellos()
     {
         return Stream.of(
-            hello("A: lower NID's hello reaches the higher while it connects: race",
+            new Hello("A: lower NID's hello reaches the higher while it connects: race",
                 CURRENT_HIGH, known(LOW).connecting(), V3, INC, CONTROL, RACE),
-            hello("A: higher NID's hello reaches the lower while it connects: taken",
+            new Hello("A: higher NID's hello reaches the lower while it connects: taken",
                 CURRENT_LOW, known(HIGH).connecting(), V3, INC, CONTROL, ACCEPT),
-            hello("A: lower NID's hello between an attempt told to retry at once and the next: race",
+            new Hello("A: lower NID's hello between an attempt told to retry at once and the next: race",
                 CURRENT_HIGH, known(LOW).retryNow(), V3, INC, BULK_IN, RACE),
-            hello("A: higher NID's hello between an attempt told to retry at once and the next: taken",
+            new Hello("A: higher NID's hello between an attempt told to retry at once and the next: taken",
                 CURRENT_LOW, known(HIGH).retryNow(), V3, INC, BULK_IN, ACCEPT),
-            hello("A: lower NID's hello while the higher is not connecting: taken",
+            new Hello("A: lower NID's hello while the higher is not connecting: taken",
                 CURRENT_HIGH, known(LOW), V3, INC, CONTROL, ACCEPT),
-            hello("A: lower NID's hello while the higher only accepts from it: taken",
+            new Hello("A: lower NID's hello while the higher only accepts from it: taken",
                 CURRENT_HIGH, known(LOW).accepting(), V3, INC, BULK_OUT, ACCEPT),
-            hello("B: legacy V2 node's hello reaches the current higher node while it connects: race",
+            new Hello("B: legacy V2 node's hello reaches the current higher node while it connects: race",
                 CURRENT_HIGH, known(LOW).connecting(), V2, INC, CONTROL, RACE),
-            hello("B: legacy V2 node's hello reaches the current lower node while it connects: taken",
+            new Hello("B: legacy V2 node's hello reaches the current lower node while it connects: taken",
                 CURRENT_LOW, known(HIGH).connecting(), V2, INC, CONTROL, ACCEPT),
-            hello("B: V1 hellos cross, the current node (higher, speaking V1 to it) refuses the lower",
+            new Hello("B: V1 hellos cross, the current node (higher, speaking V1 to it) refuses the lower",
                 CURRENT_HIGH, known(LOW).learned(V1, INC).connecting(), V1, INC,
                 ANY, RACE),
-            hello("B: V1 hellos cross, the legacy V1 node (higher) refuses the lower",
+            new Hello("B: V1 hellos cross, the legacy V1 node (higher) refuses the lower",
                 V1_HIGH, known(LOW).connecting(), V1, INC, ANY, RACE),
-            hello("B: V1 hellos cross, the legacy V1 node (lower) takes the higher's",
+            new Hello("B: V1 hellos cross, the legacy V1 node (lower) takes the higher's",
                 V1_LOW, known(HIGH).connecting(), V1, INC, ANY, ACCEPT),
-            hello("C: V1 node (higher) wins: its V1 hello is taken while the current node tries V3",
+            new Hello("C: V1 node (higher) wins: its V1 hello is taken while the current node tries V3",
                 CURRENT_LOW, known(HIGH).connecting(), V1, INC, ANY, ACCEPT),
-            hello("C: V1 node (lower) loses: its V1 hello is refused while the current node tries V3",
+            new Hello("C: V1 node (lower) loses: its V1 hello is refused while the current node tries V3",
                 CURRENT_HIGH, known(LOW).connecting(), V1, INC, ANY, RACE),
-            hello("C: V1 node (lower) takes the current node's V1 hello while it is rescheduled",
+            new Hello("C: V1 node (lower) takes the current node's V1 hello while it is rescheduled",
                 V1_LOW, known(HIGH).retryNow(), V1, INC, ANY, ACCEPT),
-            hello("peer restarted: new incarnation with its connections up",
+            new Hello("peer restarted: new incarnation with its connections up",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).bundle(), V3, NEW_INC,
                 CONTROL, STALE),
-            hello("peer changed protocol: another version with its connections up",
+            new Hello("peer changed protocol: another version with its connections up",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1),
                 V2, INC, BULK_IN, STALE),
-            hello("peer restarted with no connection up: a new start, taken",
+            new Hello("peer restarted with no connection up: a new start, taken",
                 CURRENT_LOW, known(HIGH).incarnation(INC), V3, NEW_INC, CONTROL, ACCEPT),
-            hello("incarnation not known yet, connections up: not stale",
+            new Hello("incarnation not known yet, connections up: not stale",
                 CURRENT_LOW, known(HIGH).version(V3).conns(CONTROL, 1), V3, NEW_INC,
                 BULK_IN, ACCEPT),
-            hello("restarted lower peer's hello while connecting to it: the race rule comes first",
+            new Hello("restarted lower peer's hello while connecting to it: the race rule comes first",
                 CURRENT_HIGH, known(LOW).incarnation(INC).version(V3).bundle().connecting(),
                 V3, NEW_INC, CONTROL, RACE),
-            hello("restarted higher peer's hello while connecting to it: stale",
+            new Hello("restarted higher peer's hello while connecting to it: stale",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).bundle().connecting(),
                 V3, NEW_INC, CONTROL, STALE),
-            hello("second CONTROL connection: duplicate",
+            new Hello("second CONTROL connection: duplicate",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1),
                 V3, INC, CONTROL, DUPLICATE),
-            hello("second ANY connection (V1): duplicate",
+            new Hello("second ANY connection (V1): duplicate",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V1).conns(ANY, 1),
                 V1, INC, ANY, DUPLICATE),
-            hello("second BULK_IN with conns_per_peer=1: duplicate",
+            new Hello("second BULK_IN with conns_per_peer=1: duplicate",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(BULK_IN, 1),
                 V3, INC, BULK_IN, DUPLICATE),
-            hello("second BULK_IN with conns_per_peer=2: taken",
+            new Hello("second BULK_IN with conns_per_peer=2: taken",
                 CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(V3).conns(BULK_IN, 1),
                 V3, INC, BULK_IN, ACCEPT),
-            hello("third BULK_OUT with conns_per_peer=2: duplicate",
+            new Hello("third BULK_OUT with conns_per_peer=2: duplicate",
                 CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(V3).conns(BULK_OUT, 2),
                 V3, INC, BULK_OUT, DUPLICATE),
-            hello("BULK_OUT beside a CONTROL: taken",
+            new Hello("BULK_OUT beside a CONTROL: taken",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1),
                 V3, INC, BULK_OUT, ACCEPT),
-            loopbackHello("second CONTROL from this node's own address: taken (loopback has no duplicates)",
-                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1),
+            new Hello("second CONTROL from this node's own address: taken (loopback has no duplicates)",
+                CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1).loopback(),
                 V3, INC, CONTROL, ACCEPT));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("hellos")
-    void shouldDecideOnAHelloReceived(
-        final String row,
-        final Admission node,
-        final Known peer,
-        final int version,
-        final long incarnation,
-        final int ourType,
-        final boolean loopback,
-        final Decision expected)
+    void shouldDecideOnAHelloReceived(final Hello row)
     {
-        assertEquals(expected, node.hello(peer.record(), version, incarnation, ourType, loopback), row + " " + peer);
+        assertEquals(row.expected(), row.decide(), row.name() + ": " + row.peer());
     }
 
     /**
-     * Active side, the reply to a hello sent: node, what it knows of the peer, the version and type sent, the
-     * reply's source NID and PID, version, type and incarnation.
+     * Active side, on the reply to a hello sent.
      */
-    static Stream<Arguments> replies()
+    static Stream<Reply> replies()
     {
         return Stream.of(
-            reply("reply in kind",
+            new Reply("reply in kind",
                 CURRENT_LOW, known(HIGH), V3, CONTROL,
                 HIGH, PID, V3, CONTROL, INC, ACCEPT),
-            reply("BULK_IN asked, BULK_OUT answered",
+            new Reply("BULK_IN asked, BULK_OUT answered",
                 CURRENT_LOW, known(HIGH), V3, BULK_IN,
                 HIGH, PID, V3, BULK_OUT, INC, ACCEPT),
-            reply("A: refused by the higher NID in the version sent (race lost): retry later",
+            new Reply("A: refused by the higher NID in the version sent (race lost): retry later",
                 CURRENT_LOW, known(HIGH).connecting(), V3, CONTROL,
                 HIGH, PID, V3, NONE, INC, RETRY_LATER),
-            reply("A: refused in the version sent, NID order swapped: retry later all the same",
+            new Reply("A: refused in the version sent, NID order swapped: retry later all the same",
                 CURRENT_HIGH, known(LOW).connecting(), V3, CONTROL,
                 LOW, PID, V3, NONE, INC, RETRY_LATER),
-            reply("A: the lower NID's CONTROL arrives after the higher's was taken: duplicate",
+            new Reply("A: the lower NID's CONTROL arrives after the higher's was taken: duplicate",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1), V3, CONTROL,
                 HIGH, PID, V3, CONTROL, INC, DUPLICATE),
-            reply("A: the same, NID order swapped: duplicate all the same",
+            new Reply("A: the same, NID order swapped: duplicate all the same",
                 CURRENT_HIGH, known(LOW).incarnation(INC).version(V3).conns(CONTROL, 1), V3, CONTROL,
                 LOW, PID, V3, CONTROL, INC, DUPLICATE),
-            reply("B: legacy V2 node proposes V2 to a V3 hello: fall back to V2",
+            new Reply("B: legacy V2 node proposes V2 to a V3 hello: fall back to V2",
                 CURRENT_LOW, known(HIGH).connecting(), V3, CONTROL,
                 HIGH, PID, V2, NONE, INC, Decision.fallBack(V2)),
-            reply("B: legacy V2 node proposes V2, NID order swapped: fall back to V2 all the same",
+            new Reply("B: legacy V2 node proposes V2, NID order swapped: fall back to V2 all the same",
                 CURRENT_HIGH, known(LOW).connecting(), V3, CONTROL,
                 LOW, PID, V2, NONE, INC, Decision.fallBack(V2)),
-            reply("B: V1 hellos cross, the legacy V1 node (lower) is refused in V1: retry later",
+            new Reply("B: V1 hellos cross, the legacy V1 node (lower) is refused in V1: retry later",
                 V1_LOW, known(HIGH).connecting(), V1, ANY,
                 HIGH, PID, V1, NONE, INC, RETRY_LATER),
-            reply("C: V1 node (lower) loses and is refused in V1: retry later",
+            new Reply("C: V1 node (lower) loses and is refused in V1: retry later",
                 V1_LOW, known(HIGH).connecting(), V1, ANY,
                 HIGH, PID, V1, NONE, INC, RETRY_LATER),
-            reply("C: V1 node's V1 reply to the current node's fallen-back V1 hello",
+            new Reply("C: V1 node's V1 reply to the current node's fallen-back V1 hello",
                 CURRENT_HIGH, known(LOW).learned(V1, 0).connecting(), V1, ANY,
                 LOW, PID, V1, ANY, INC, ACCEPT),
-            reply("peer proposes V1 to a V3 hello: fall back to V1",
+            new Reply("peer proposes V1 to a V3 hello: fall back to V1",
                 CURRENT_LOW, known(HIGH), V3, CONTROL,
                 HIGH, PID, V1, NONE, INC, Decision.fallBack(V1)),
-            reply("peer proposes V1 to a V2 hello: fall back to V1",
+            new Reply("peer proposes V1 to a V2 hello: fall back to V1",
                 CURRENT_LOW, known(HIGH), V2, CONTROL,
                 HIGH, PID, V1, NONE, INC, Decision.fallBack(V1)),
-            reply("peer proposes V3 to a V2 hello: that version is followed",
+            new Reply("peer proposes V3 to a V2 hello: that version is followed",
                 CURRENT_LOW, known(HIGH).learned(V2, INC), V2, CONTROL,
                 HIGH, PID, V3, NONE, NEW_INC, Decision.fallBack(V3)),
-            reply("peer proposes V4: unsupported",
+            new Reply("peer proposes V4: unsupported",
                 CURRENT_LOW, known(HIGH), V3, CONTROL,
                 HIGH, PID, V4, NONE, INC, UNSUPPORTED_VERSION),
-            reply("legacy V2 node told V3: newer than it speaks, unsupported",
+            new Reply("legacy V2 node told V3: newer than it speaks, unsupported",
                 V2_LOW, known(HIGH), V2, CONTROL,
                 HIGH, PID, V3, NONE, INC, UNSUPPORTED_VERSION),
-            reply("refusal from another NID: the refusal is taken first",
+            new Reply("refusal from another NID: the refusal is taken first",
                 CURRENT_LOW, known(HIGH), V3, CONTROL,
                 STRANGER, PID, V3, NONE, INC, RETRY_LATER),
-            reply("reply from another NID: wrong peer",
+            new Reply("reply from another NID: wrong peer",
                 CURRENT_LOW, known(HIGH), V3, CONTROL,
                 STRANGER, PID, V3, CONTROL, INC, WRONG_PEER),
-            reply("reply from another PID than the one known: wrong peer",
+            new Reply("reply from another PID than the one known: wrong peer",
                 CURRENT_LOW, known(HIGH).pid(PID), V3, CONTROL,
                 HIGH, PID + 1, V3, CONTROL, INC, WRONG_PEER),
-            reply("any PID while none is known",
+            new Reply("any PID while none is known",
                 CURRENT_LOW, known(HIGH), V3, CONTROL,
                 HIGH, PID + 1, V3, CONTROL, INC, ACCEPT),
-            reply("CONTROL asked, BULK_IN answered: wrong type",
+            new Reply("CONTROL asked, BULK_IN answered: wrong type",
                 CURRENT_LOW, known(HIGH), V3, CONTROL,
                 HIGH, PID, V3, BULK_IN, INC, WRONG_TYPE),
-            reply("BULK_IN asked, BULK_IN answered: wrong type",
+            new Reply("BULK_IN asked, BULK_IN answered: wrong type",
                 CURRENT_LOW, known(HIGH), V3, BULK_IN,
                 HIGH, PID, V3, BULK_IN, INC, WRONG_TYPE),
-            reply("reply in V4: unsupported",
+            new Reply("reply in V4: unsupported",
                 CURRENT_LOW, known(HIGH), V3, CONTROL,
                 HIGH, PID, V4, CONTROL, INC, UNSUPPORTED_VERSION),
-            reply("legacy V2 node gets a V3 reply: unsupported",
+            new Reply("legacy V2 node gets a V3 reply: unsupported",
                 V2_LOW, known(HIGH), V2, CONTROL,
                 HIGH, PID, V3, CONTROL, INC, UNSUPPORTED_VERSION),
-            reply("V1 peer restarted, no connection up: try V3 again",
+            new Reply("V1 peer restarted, no connection up: try V3 again",
                 CURRENT_LOW, known(HIGH).incarnation(INC).learned(V1, INC), V1, ANY,
                 HIGH, PID, V1, ANY, NEW_INC, Decision.restarted(V3, false)),
-            reply("V1 peer restarted with its connection up: close it, try V3 again",
+            new Reply("V1 peer restarted with its connection up: close it, try V3 again",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V1).learned(V1, INC).conns(ANY, 1), V1, ANY,
                 HIGH, PID, V1, ANY, NEW_INC, Decision.restarted(V3, true)),
-            reply("V2 peer restarted: try V3 again",
+            new Reply("V2 peer restarted: try V3 again",
                 CURRENT_LOW, known(HIGH).learned(V2, INC), V2, CONTROL,
                 HIGH, PID, V2, CONTROL, NEW_INC, Decision.restarted(V3, false)),
-            reply("learned V1 with no incarnation seen yet (it closed on V2): not a restart",
+            new Reply("learned V1 with no incarnation seen yet (it closed on V2): not a restart",
                 CURRENT_LOW, known(HIGH).learned(V1, 0), V1, ANY,
                 HIGH, PID, V1, ANY, NEW_INC, ACCEPT),
-            reply("learned V1 but V3 sent: not a restart",
+            new Reply("learned V1 but V3 sent: not a restart",
                 CURRENT_LOW, known(HIGH).learned(V1, INC), V3, CONTROL,
                 HIGH, PID, V3, CONTROL, NEW_INC, ACCEPT),
-            reply("V1 peer, same incarnation",
+            new Reply("V1 peer, same incarnation",
                 CURRENT_LOW, known(HIGH).learned(V1, INC), V1, ANY,
                 HIGH, PID, V1, ANY, INC, ACCEPT),
-            reply("peer restarted: new incarnation with its connections up",
+            new Reply("peer restarted: new incarnation with its connections up",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V3).conns(CONTROL, 1), V3, BULK_IN,
                 HIGH, PID, V3, BULK_OUT, NEW_INC, STALE),
-            reply("peer changed protocol: another version with its connections up",
+            new Reply("peer changed protocol: another version with its connections up",
                 CURRENT_LOW, known(HIGH).incarnation(INC).version(V2).conns(CONTROL, 1), V3, BULK_IN,
                 HIGH, PID, V3, BULK_OUT, INC, STALE),
-            reply("peer restarted with no connection up: a new start, taken",
+            new Reply("peer restarted with no connection up: a new start, taken",
                 CURRENT_LOW, known(HIGH).incarnation(INC), V3, CONTROL,
                 HIGH, PID, V3, CONTROL, NEW_INC, ACCEPT),
-            reply("second BULK_OUT with conns_per_peer=2: taken",
+            new Reply("second BULK_OUT with conns_per_peer=2: taken",
                 CURRENT_TWO_BULK, known(LOW).incarnation(INC).version(V3).conns(BULK_OUT, 1), V3, BULK_OUT,
                 LOW, PID, V3, BULK_IN, INC, ACCEPT));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("replies")
-    void shouldDecideOnAReply(
-        final String row,
-        final Admission node,
-        final Known peer,
-        final int sentVersion,
-        final int sentType,
-        final long srcNid,
-        final int srcPid,
-        final int version,
-        final int ctype,
-        final long incarnation,
-        final Decision expected)
+    void shouldDecideOnAReply(final Reply row)
     {
-        final Decision decision =
-            node.reply(peer.record(), sentVersion, sentType, srcNid, srcPid, version, ctype, incarnation);
-        assertEquals(expected, decision, row + " " + peer);
+        assertEquals(row.expected(), row.decide(), row.name() + ": " + row.peer());
     }
 
     /**
-     * Active side, the peer closed on a hello sent: node, what it knows of the peer, the version sent.
+     * Active side, when the peer closes on a hello sent.
      */
-    static Stream<Arguments> closesOnHello()
+    static Stream<ClosedOnHello> closesOnHello()
     {
         return Stream.of(
-            closedOnHello("C: V1 node closes on V3, no connection up: fall back to V2",
+            new ClosedOnHello("C: V1 node closes on V3, no connection up: fall back to V2",
                 CURRENT_LOW, known(HIGH).connecting(), V3, Decision.fallBack(V2)),
-            closedOnHello("C: V1 node closes on V3, NID order swapped: fall back to V2 all the same",
+            new ClosedOnHello("C: V1 node closes on V3, NID order swapped: fall back to V2 all the same",
                 CURRENT_HIGH, known(LOW).connecting(), V3, Decision.fallBack(V2)),
-            closedOnHello("C: V1 node closes on V2, no connection up: fall back to V1",
+            new ClosedOnHello("C: V1 node closes on V2, no connection up: fall back to V1",
                 CURRENT_LOW, known(HIGH).learned(V2, 0), V2, Decision.fallBack(V1)),
-            closedOnHello("C: V1 node (higher) won, its connection up when it closes on V3: retry later, no fallback",
+            new ClosedOnHello("C: V1 node (higher) won, its connection is up when it closes on V3: retry later",
                 CURRENT_LOW, known(HIGH).version(V1).conns(ANY, 1), V3, RETRY_LATER),
-            closedOnHello("closed on V1, no connection up: nothing older, fail",
+            new ClosedOnHello("closed on V1, no connection up: nothing older, fail",
                 CURRENT_LOW, known(HIGH).learned(V1, 0), V1, FAIL),
-            closedOnHello("legacy V1 node closed on its V1 hello: fail", V1_LOW, known(HIGH), V1, FAIL),
-            closedOnHello("closed on V1 with a connection up: retry later",
+            new ClosedOnHello("legacy V1 node closed on its V1 hello: fail", V1_LOW, known(HIGH), V1, FAIL),
+            new ClosedOnHello("closed on V1 with a connection up: retry later",
                 CURRENT_LOW, known(HIGH).version(V1).conns(ANY, 1), V1, RETRY_LATER));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("closesOnHello")
-    void shouldDecideWhenThePeerClosesOnAHello(
-        final String row, final Admission node, final Known peer, final int sentVersion, final Decision expected)
+    void shouldDecideWhenThePeerClosesOnAHello(final ClosedOnHello row)
     {
-        assertEquals(expected, node.closedOnHello(peer.record(), sentVersion), row + " " + peer);
+        assertEquals(row.expected(), row.decide(), row.name() + ": " + row.peer());
     }
 
     /**
@@ -426,57 +401,72 @@ class AdmissionTest
         return new Known(nid);
     }
 
-    private static Arguments prefix(
-        final String row, final Admission node, final int magic, final int version, final Decision expected)
+    /**
+     * The first 8 bytes of a hello: node, magic, version.
+     */
+    record Prefix(String name, Admission node, int magic, int version, Decision expected)
     {
-        return Arguments.of(row, node, magic, version, expected);
+        Decision decide()
+        {
+            return node.helloPrefix(magic, version);
+        }
+
+        public String toString()
+        {
+            return name;
+        }
     }
 
-    private static Arguments hello(
-        final String row,
-        final Admission node,
-        final Known peer,
-        final int version,
-        final long incarnation,
-        final int ourType,
-        final Decision expected)
+    /**
+     * A whole hello: node, what it knows of the peer (and whether it is on this node's own address), the
+     * hello's version and incarnation, the type this side takes.
+     */
+    record Hello(String name, Admission node, Known peer, int version, long incarnation, int ourType, Decision expected)
     {
-        return Arguments.of(row, node, peer, version, incarnation, ourType, false, expected);
+        Decision decide()
+        {
+            return node.hello(peer.record(), version, incarnation, ourType, peer.loopback);
+        }
+
+        public String toString()
+        {
+            return name;
+        }
     }
 
-    private static Arguments loopbackHello(
-        final String row,
-        final Admission node,
-        final Known peer,
-        final int version,
-        final long incarnation,
-        final int ourType,
-        final Decision expected)
+    /**
+     * The reply to a hello sent: node, what it knows of the peer, the version and type sent, the reply's source
+     * NID and PID, version, type and incarnation.
+     */
+    record Reply(
+        String name, Admission node, Known peer, int sentVersion, int sentType,
+        long srcNid, int srcPid, int version, int ctype, long incarnation, Decision expected)
     {
-        return Arguments.of(row, node, peer, version, incarnation, ourType, true, expected);
+        Decision decide()
+        {
+            return node.reply(peer.record(), sentVersion, sentType, srcNid, srcPid, version, ctype, incarnation);
+        }
+
+        public String toString()
+        {
+            return name;
+        }
     }
 
-    private static Arguments reply(
-        final String row,
-        final Admission node,
-        final Known peer,
-        final int sentVersion,
-        final int sentType,
-        final long srcNid,
-        final int srcPid,
-        final int version,
-        final int ctype,
-        final long incarnation,
-        final Decision expected)
+    /**
+     * The peer closed on a hello sent: node, what it knows of the peer, the version sent.
+     */
+    record ClosedOnHello(String name, Admission node, Known peer, int sentVersion, Decision expected)
     {
-        return Arguments.of(
-            row, node, peer, sentVersion, sentType, srcNid, srcPid, version, ctype, incarnation, expected);
-    }
+        Decision decide()
+        {
+            return node.closedOnHello(peer.record(), sentVersion);
+        }
 
-    private static Arguments closedOnHello(
-        final String row, final Admission node, final Known peer, final int sentVersion, final Decision expected)
-    {
-        return Arguments.of(row, node, peer, sentVersion, expected);
+        public String toString()
+        {
+            return name;
+        }
     }
 
     /**
@@ -494,6 +484,7 @@ class AdmissionTest
         private int activeInProgress;
         private boolean retryNow;
         private int accepting;
+        private boolean loopback;
 
         Known(final long nid)
         {
@@ -555,6 +546,13 @@ class AdmissionTest
             return this;
         }
 
+        /** The peer's address is this node's own. */
+        Known loopback()
+        {
+            loopback = true;
+            return this;
+        }
+
         PeerRecord record()
         {
             final PeerRecord record = new PeerRecord(nid, COUNTER_SET, 0);
@@ -576,7 +574,7 @@ class AdmissionTest
             return "peer " + Nid.toString(nid) + " pid=" + pid + " incarnation=" + incarnation + " version=" +
                 version + " learned=" + learnedVersion + "/" + learnedIncarnation + " connections=" +
                 Arrays.toString(connections) + " active=" + activeInProgress + " retryNow=" + retryNow +
-                " accepting=" + accepting;
+                " accepting=" + accepting + (loopback ? " loopback" : "");
         }
     }
 }
