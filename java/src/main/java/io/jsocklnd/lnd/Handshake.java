@@ -8,8 +8,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.net.InetSocketAddress;
 
 /**
- * One connection between TCP accept/connect and the end of its hello exchange, driven by the conductor
- * without blocking: bytes to write, bytes to read, a deadline.
+ * One connection between TCP accept/connect and the end of its hello exchange, driven by the
+ * {@link HelloExchange} without blocking: bytes to write, bytes to read, a deadline; and what it holds in its
+ * peer's record meanwhile.
  */
 final class Handshake
 {
@@ -28,7 +29,7 @@ final class Handshake
     final InetSocketAddress remote;
     InetSocketAddress local;
 
-    /** Active side: the peer it is meant to reach and the type it asks for. */
+    /** The peer (active: the one it is meant to reach; passive: known once its hello is in) and the type. */
     PeerRecord record;
     int ctype;
     int version;
@@ -57,6 +58,50 @@ final class Handshake
         this.active = active;
         this.socket = socket;
         this.remote = remote;
+    }
+
+    /**
+     * Passive side, its hello in: count in the peer's {@code accepting} until the exchange ends.
+     *
+     * @param record the peer named by the hello.
+     */
+    void beginAccepting(final PeerRecord record)
+    {
+        this.record = record;
+        accepting = true;
+        record.accepting++;
+    }
+
+    /**
+     * Leave the peer's {@code accepting}, once.
+     *
+     * @param nowNs the time, from which the peer counts as idle.
+     */
+    void endAccepting(final long nowNs)
+    {
+        if (accepting)
+        {
+            accepting = false;
+            record.accepting--;
+            record.idleSinceNs = nowNs;
+        }
+    }
+
+    /**
+     * A passive connection counts toward its peer's connections from admission on; give the count back if
+     * it never reaches the IO agent.
+     *
+     * @return true if it had been admitted.
+     */
+    boolean releaseAdmission()
+    {
+        if (active || !attachAfterWrite)
+        {
+            return false;
+        }
+        attachAfterWrite = false;
+        record.connections[ctype]--;
+        return true;
     }
 
     void expectRead(final int target, final long deadlineNs)

@@ -310,7 +310,7 @@ final class IoAgent implements Agent, LndPort
     private void attachConnection(final AgentMessages.Attach attach)
     {
         final Peer peer = peerOf(attach.peerNid);
-        if (peer.incarnation != 0 && peer.incarnation != attach.incarnation)
+        if (Admission.peerRestarted(peer.incarnation, attach.incarnation))
         {
             closePeer(peer, Errno.ESTALE, "peer restarted");
         }
