@@ -2,6 +2,7 @@ package io.jsocklnd.harness;
 
 import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.nativeio.NativeIoException;
+import io.jsocklnd.lnd.MessageHandler;
 import io.jsocklnd.lnd.Node;
 import io.jsocklnd.lnd.NodeConfig;
 import io.jsocklnd.wire.LnetHeaderFlyweight;
@@ -50,8 +51,39 @@ public final class TrafficEndpoint implements AutoCloseable
      */
     public static TrafficEndpoint start(final NodeConfig config, final int capacity) throws NativeIoException
     {
+        return start(config, capacity, Node::start);
+    }
+
+    /**
+     * Start a node with a checking receiver, the way {@code starter} starts nodes (a test of the LND passes one
+     * that gives the node a clock of its own).
+     *
+     * @param config   settings.
+     * @param capacity messages the receiver remembers.
+     * @param starter  starts the node.
+     * @return the endpoint.
+     * @throws NativeIoException if the node cannot listen.
+     */
+    public static TrafficEndpoint start(final NodeConfig config, final int capacity, final Starter starter)
+        throws NativeIoException
+    {
         final CheckingReceiver receiver = new CheckingReceiver(capacity);
-        return new TrafficEndpoint(Node.start(config, receiver), receiver, config.nid());
+        return new TrafficEndpoint(starter.start(config, receiver), receiver, config.nid());
+    }
+
+    /**
+     * Starts a node for a handler.
+     */
+    @FunctionalInterface
+    public interface Starter
+    {
+        /**
+         * @param config  settings.
+         * @param handler the layer above.
+         * @return the running node.
+         * @throws NativeIoException if the node cannot listen.
+         */
+        Node start(NodeConfig config, MessageHandler handler) throws NativeIoException;
     }
 
     /**

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,6 +50,7 @@ class AcceptorRefusalTest
         "acceptor refused_timeout",
         "acceptor refused_version");
 
+    private final ManualClock clock = new ManualClock();
     private TrafficEndpoint node;
     private TrafficEndpoint healthy;
     private List<String> healthyConnections;
@@ -65,7 +67,8 @@ class AcceptorRefusalTest
     void startNodes() throws Exception
     {
         node = TrafficEndpoint.start(
-            TestNodes.config(NODE_IP + "@tcp").acceptTimeout(ACCEPT_TIMEOUT_MS, TimeUnit.MILLISECONDS), 8192);
+            TestNodes.config(NODE_IP + "@tcp").acceptTimeout(ACCEPT_TIMEOUT_MS, TimeUnit.MILLISECONDS), 8192,
+            (config, handler) -> Node.start(config, handler, null, clock));
         healthy = TrafficEndpoint.start(TestNodes.config(HEALTHY_IP + "@tcp"), 8192);
         assertNull(healthy.warmUp(NODE_NID, 10_000));
         final List<String> bundle = List.of("BULK_IN V3", "BULK_OUT V3", "CONTROL V3");
@@ -182,13 +185,12 @@ class AcceptorRefusalTest
         {
             try (RawPeer raw = RawPeer.connect(RAW_IP, 1004, NODE_IP, WireConstants.LNET_ACCEPT_PORT))
             {
-                final long startNs = System.nanoTime();
                 final byte[] hello = RawPeer.hello(LE, 3, RAW_NID, NODE_NID, WireConstants.LNET_PID_LUSTRE, 1, SOCKLND_CONN_CONTROL);
                 raw.write(RawPeer.concat(RawPeer.connreq(LE, NODE_NID), Arrays.copyOf(hello, hello.length / 2)));
-                final int port = closedByNode(raw);
-                final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-                assertTrue(elapsedMs >= ACCEPT_TIMEOUT_MS - 50, "closed after " + elapsedMs + " ms");
-                return port;
+                clock.advance(ACCEPT_TIMEOUT_MS - 100, TimeUnit.MILLISECONDS);
+                assertFalse(raw.drain(300).closed(), "closed before the accept timeout had passed on the node's clock");
+                clock.advance(200, TimeUnit.MILLISECONDS);
+                return closedByNode(raw);
             }
         });
     }

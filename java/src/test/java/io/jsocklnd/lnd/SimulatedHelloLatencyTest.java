@@ -33,6 +33,9 @@ class SimulatedHelloLatencyTest
     private static final long LATENCY_MS = 300;
     private static final List<String> BUNDLE = List.of("BULK_IN V3", "BULK_OUT V3", "CONTROL V3");
     private static final int MAX_CYCLES = 10_000_000;
+    /** Idle duty cycles of both nodes after which the delayed node's clock moves on. */
+    private static final int CYCLES_PER_STEP = 20_000;
+    private static final int MAX_LATENCIES = 30;
 
     @Test
     void shouldBeOffByDefaultAndRefuseANegativeLatency()
@@ -46,14 +49,14 @@ class SimulatedHelloLatencyTest
     @Test
     void shouldHoldBackEachActiveHelloWithoutBlockingDoWork() throws Exception
     {
-        try (TrafficEndpoint delayed = TrafficEndpoint.start(invoker("127.0.57.1@tcp", LATENCY_MS), 16);
+        final ManualClock clock = new ManualClock();
+        try (TrafficEndpoint delayed = TrafficEndpoint.start(invoker("127.0.57.1@tcp", LATENCY_MS), 16, clocked(clock));
             TrafficEndpoint plain = TrafficEndpoint.start(invoker("127.0.57.2@tcp", 0), 16))
         {
-            final Timing timing = connectAndDeliver(delayed, plain);
-            // Three connections one after another, each waiting for its own hello: at least three latencies.
-            assertTrue(timing.elapsedMs >= 3 * LATENCY_MS, timing.toString());
-            assertTrue(timing.longestDoWorkMs < LATENCY_MS && timing.cycles >= 100,
-                "doWork never waits out the latency: " + timing);
+            final Progress progress = connectAndDeliver(delayed, plain, clock);
+            // Three connections one after another, each waiting for its own hello: three latencies at least. The
+            // delayed node's clock moves only between idle cycles, so a doWork that waited for it would never return.
+            assertTrue(progress.latencies >= 3, progress.toString());
             assertEquals(3L, delayed.node().counters().get("peer 127.0.57.2@tcp connect_attempts"));
         }
     }
@@ -61,13 +64,12 @@ class SimulatedHelloLatencyTest
     @Test
     void shouldHoldBackEachReplyWithoutBlockingDoWork() throws Exception
     {
-        try (TrafficEndpoint delayed = TrafficEndpoint.start(invoker("127.0.57.3@tcp", LATENCY_MS), 16);
+        final ManualClock clock = new ManualClock();
+        try (TrafficEndpoint delayed = TrafficEndpoint.start(invoker("127.0.57.3@tcp", LATENCY_MS), 16, clocked(clock));
             TrafficEndpoint plain = TrafficEndpoint.start(invoker("127.0.57.4@tcp", 0), 16))
         {
-            final Timing timing = connectAndDeliver(plain, delayed);
-            assertTrue(timing.elapsedMs >= 3 * LATENCY_MS, timing.toString());
-            assertTrue(timing.longestDoWorkMs < LATENCY_MS && timing.cycles >= 100,
-                "doWork never waits out the latency: " + timing);
+            final Progress progress = connectAndDeliver(plain, delayed, clock);
+            assertTrue(progress.latencies >= 3, progress.toString());
             assertEquals(3L, plain.node().counters().get("peer 127.0.57.3@tcp connect_attempts"));
         }
     }
@@ -88,7 +90,8 @@ class SimulatedHelloLatencyTest
         final long rawNid = Nid.parse(rawIp + "@tcp");
         final NodeConfig config = TestNodes.config(nodeIp + "@tcp").simulatedHelloLatency(latencyMs, TimeUnit.MILLISECONDS)
             .acceptMode(NodeConfig.AcceptMode.ALL);
-        try (Node node = Node.start(config, new TestNodes.RecordingHandler()))
+        final ManualClock clock = new ManualClock();
+        try (Node node = Node.start(config, new TestNodes.RecordingHandler(), null, clock))
         {
             final RawPeer first = RawPeer.connect(rawIp, 0, nodeIp, WireConstants.LNET_ACCEPT_PORT);
             first.write(RawPeer.concat(RawPeer.connreq(ByteOrder.LITTLE_ENDIAN, nodeNid), RawPeer.hello(
@@ -96,34 +99,43 @@ class SimulatedHelloLatencyTest
                 1, SOCKLND_CONN_CONTROL)));
             assertTrue(Await.until(() -> node.counters().containsKey("peer " + rawIp + "@tcp connect_attempts"), 1_000),
                 "hello read and admitted");
-            final long resetNs = System.nanoTime();
             first.close();
-            assertTrue(Await.until(() -> node.counters().get("acceptor refused_io_error") == 1, latencyMs / 2),
-                "reset seen during the wait: " + node.counters());
-            final long seenMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resetNs);
-            System.out.println("SimulatedHelloLatencyTest: reset ended a " + latencyMs + " ms wait after " + seenMs + " ms");
+            assertTrue(Await.until(() -> node.counters().get("acceptor refused_io_error") == 1, 5_000),
+                "the reset ends the wait while the node's clock stands still: " + node.counters());
 
             try (RawPeer second = RawPeer.connect(rawIp, 0, nodeIp, WireConstants.LNET_ACCEPT_PORT))
             {
-                final long startNs = System.nanoTime();
-                final HelloFlyweight reply = RawPeer.decodeHello(second.handshake(ByteOrder.LITTLE_ENDIAN,
-                    WireConstants.KSOCK_PROTO_V3, rawNid, nodeNid, 1, SOCKLND_CONN_CONTROL));
-                final long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+                second.write(RawPeer.concat(RawPeer.connreq(ByteOrder.LITTLE_ENDIAN, nodeNid), RawPeer.hello(
+                    ByteOrder.LITTLE_ENDIAN, WireConstants.KSOCK_PROTO_V3, rawNid, nodeNid,
+                    WireConstants.LNET_PID_LUSTRE, 1, SOCKLND_CONN_CONTROL)));
+                final RawPeer.Drained early = second.drain(300);
+                assertTrue(early.bytes().length == 0 && !early.closed(), "reply held back: " + early);
+                clock.advance(latencyMs, TimeUnit.MILLISECONDS);
+                final HelloFlyweight reply = RawPeer.decodeHello(second.read(HelloFlyweight.V2_FIXED_LENGTH, 5_000));
                 assertEquals(SOCKLND_CONN_CONTROL, reply.ctype(), "admitted again, not refused as a duplicate");
-                assertTrue(waitedMs >= latencyMs - 50, "reply held back: " + waitedMs + " ms");
                 assertEquals(0L, node.counters().get("peer " + rawIp + "@tcp hellos_refused_duplicate"));
             }
         }
     }
 
-    private record Timing(long elapsedMs, long longestDoWorkMs, int cycles)
+    /**
+     * How many latencies the delayed node's clock had to move, and how many duty cycles ran before the first move.
+     */
+    private record Progress(int latencies, int cyclesBeforeFirst)
     {
     }
 
+    private static TrafficEndpoint.Starter clocked(final ManualClock clock)
+    {
+        return (config, handler) -> Node.start(config, handler, null, clock);
+    }
+
     /**
-     * Drive both invoker nodes until the messages from {@code sender} have arrived and both hold the V3 set.
+     * Drive both invoker nodes until the messages from {@code sender} have arrived and both hold the V3 set, moving
+     * the delayed node's clock by one latency whenever both have been idle for a while.
      */
-    private static Timing connectAndDeliver(final TrafficEndpoint sender, final TrafficEndpoint receiver)
+    private static Progress connectAndDeliver(
+        final TrafficEndpoint sender, final TrafficEndpoint receiver, final ManualClock clock)
     {
         final Traffic plan = Traffic.plan(57, 2);
         final UnsafeBuffer header = DirectMemory.allocate(LnetHeaderFlyweight.LENGTH);
@@ -133,26 +145,34 @@ class SimulatedHelloLatencyTest
             assertTrue(sender.node().send(receiver.nid(), WireConstants.LNET_PID_LUSTRE, header, 0,
                 plan.payloadAddress(i), plan.size(i), i));
         }
-        final long startNs = System.nanoTime();
-        final long deadlineNs = startNs + TimeUnit.SECONDS.toNanos(20);
-        long longestNs = 0;
-        for (int cycle = 1; cycle <= MAX_CYCLES && System.nanoTime() - deadlineNs < 0; cycle++)
+        int latencies = 0;
+        int cyclesBeforeFirst = 0;
+        for (int step = 0; step < MAX_LATENCIES; step++)
         {
-            for (final TrafficEndpoint endpoint : List.of(sender, receiver))
+            int idle = 0;
+            for (int cycle = 0; cycle < MAX_CYCLES && idle < CYCLES_PER_STEP; cycle++)
             {
-                final long beforeNs = System.nanoTime();
-                endpoint.node().doWork();
-                longestNs = Math.max(longestNs, System.nanoTime() - beforeNs);
+                final int work = sender.node().doWork() + receiver.node().doWork();
+                idle = work == 0 ? idle + 1 : 0;
+                cyclesBeforeFirst += latencies == 0 ? 1 : 0;
+                if (receiver.receiver().count() == plan.count() &&
+                    sender.connectionTypes(receiver.nid()).equals(BUNDLE) &&
+                    receiver.connectionTypes(sender.nid()).equals(BUNDLE))
+                {
+                    assertTrue(receiver.receiver().report(plan.count(), sender.nid(), 1024).perfect());
+                    final Progress progress = new Progress(latencies, cyclesBeforeFirst);
+                    System.out.println("SimulatedHelloLatencyTest: " + progress);
+                    return progress;
+                }
+                if (work == 0)
+                {
+                    Thread.onSpinWait();
+                }
             }
-            if (receiver.receiver().count() == plan.count() && sender.connectionTypes(receiver.nid()).equals(BUNDLE) &&
-                receiver.connectionTypes(sender.nid()).equals(BUNDLE))
-            {
-                final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-                assertTrue(receiver.receiver().report(plan.count(), sender.nid(), 1024).perfect());
-                final Timing timing = new Timing(elapsedMs, TimeUnit.NANOSECONDS.toMillis(longestNs), cycle);
-                System.out.println("SimulatedHelloLatencyTest: " + timing);
-                return timing;
-            }
+            assertTrue(latencies > 0 || sender.connectionTypes(receiver.nid()).isEmpty(),
+                "connected before the delayed node's clock moved");
+            clock.advance(LATENCY_MS, TimeUnit.MILLISECONDS);
+            latencies++;
         }
         throw new AssertionError("not connected: sender=" + sender.node().connections() + " receiver=" +
             receiver.node().connections());
