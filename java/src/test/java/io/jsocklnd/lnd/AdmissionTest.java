@@ -393,7 +393,8 @@ class AdmissionTest
 
     private static Admission node(final long nid, final int legacy, final int connsPerPeer)
     {
-        return new Admission(new NodeConfig().nid(Nid.toString(nid)).legacyProtocol(legacy).connsPerPeer(connsPerPeer));
+        return new Admission(new NodeConfig().nid(Nid.toString(nid)).legacyProtocol(legacy).connsPerPeer(connsPerPeer)
+            .conclude());
     }
 
     private static Known known(final long nid)
