@@ -14,11 +14,14 @@ import java.net.InetSocketAddress;
  */
 final class Handshake
 {
-    static final int CONNECTING = 1;
-    static final int WRITING = 2;
-    static final int READING = 3;
+    /** What the socket waits for ({@link #ioWait}): the TCP connect to complete. */
+    static final int WAIT_CONNECT = 1;
+    /** Room to write bytes {@link #writeStart} to {@link #writeEnd}. */
+    static final int WAIT_WRITE = 2;
+    /** Bytes to read up to {@link #readTarget}. */
+    static final int WAIT_READ = 3;
     /** Bytes ready to write, held until {@link #writeAtNs} (test-only simulated hello latency). */
-    static final int DELAYED = 4;
+    static final int WAIT_DELAY = 4;
 
     static final int BUFFER_CAPACITY = 512;
 
@@ -34,7 +37,9 @@ final class Handshake
     int ctype;
     int version;
 
-    int state;
+    /** What the socket waits for now: a {@code WAIT_*} value. */
+    int ioWait;
+    /** Where the exchange is: a step of {@link HelloExchange} (connect, acceptor request, hello, reply...). */
     int step;
     int writeStart;
     int writeEnd;
@@ -106,14 +111,14 @@ final class Handshake
 
     void expectRead(final int target, final long deadlineNs)
     {
-        state = READING;
+        ioWait = WAIT_READ;
         readTarget = target;
         this.deadlineNs = deadlineNs;
     }
 
     void expectWrite(final int start, final int end, final long deadlineNs)
     {
-        state = WRITING;
+        ioWait = WAIT_WRITE;
         writeStart = start;
         writeEnd = end;
         this.deadlineNs = deadlineNs;
@@ -121,7 +126,7 @@ final class Handshake
 
     void delayWrite(final int start, final int end, final long writeAtNs, final long deadlineNs)
     {
-        state = DELAYED;
+        ioWait = WAIT_DELAY;
         writeStart = start;
         writeEnd = end;
         this.writeAtNs = writeAtNs;

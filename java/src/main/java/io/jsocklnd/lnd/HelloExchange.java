@@ -206,7 +206,7 @@ final class HelloExchange implements ConnectScheduler.Connector
                 }
                 epoll.add(socket.fd(), NativeConstants.EPOLLOUT, h.id);
                 h.step = ACTIVE_CONNECT;
-                h.state = Handshake.CONNECTING;
+                h.ioWait = Handshake.WAIT_CONNECT;
                 h.deadlineNs = clock.nanoTime() + config.sockTimeoutNs();
                 if (socket.connect(remote))
                 {
@@ -499,7 +499,7 @@ final class HelloExchange implements ConnectScheduler.Connector
         final Handshake h = handshakes.get(id);
         if (null != h)
         {
-            if (h.state == Handshake.DELAYED)
+            if (h.ioWait == Handshake.WAIT_DELAY)
             {
                 // A delayed write asks for no events: this is an error or hang-up, which the write shows.
                 h.writeAtNs = clock.nanoTime();
@@ -567,7 +567,7 @@ final class HelloExchange implements ConnectScheduler.Connector
      */
     private boolean isWriteDue(final Handshake h)
     {
-        return h.state == Handshake.DELAYED && clock.nanoTime() - h.writeAtNs >= 0;
+        return h.ioWait == Handshake.WAIT_DELAY && clock.nanoTime() - h.writeAtNs >= 0;
     }
 
     private boolean isPastDeadline(final Handshake h)
@@ -668,9 +668,9 @@ final class HelloExchange implements ConnectScheduler.Connector
      */
     private boolean step(final Handshake h) throws NativeIoException
     {
-        switch (h.state)
+        switch (h.ioWait)
         {
-            case Handshake.CONNECTING:
+            case Handshake.WAIT_CONNECT:
                 if ((h.socket.poll(NativeConstants.POLLOUT, 0) & (NativeConstants.POLLOUT | NativeConstants.POLLERR |
                     NativeConstants.POLLHUP)) == 0)
                 {
@@ -680,20 +680,20 @@ final class HelloExchange implements ConnectScheduler.Connector
                 onConnected(h);
                 return false;
 
-            case Handshake.DELAYED:
+            case Handshake.WAIT_DELAY:
             {
                 final long nowNs = clock.nanoTime();
                 if (nowNs - h.writeAtNs < 0)
                 {
                     return false;
                 }
-                h.state = Handshake.WRITING;
+                h.ioWait = Handshake.WAIT_WRITE;
                 h.deadlineNs = nowNs + config.acceptTimeoutNs();
                 epoll.modify(h.socket.fd(), NativeConstants.EPOLLOUT, h.id);
                 return true;
             }
 
-            case Handshake.WRITING:
+            case Handshake.WAIT_WRITE:
             {
                 final int n = h.socket.send(
                     DirectMemory.address(h.buffer, h.writeStart), h.writeEnd - h.writeStart, 0);
@@ -718,7 +718,7 @@ final class HelloExchange implements ConnectScheduler.Connector
                 return false;
             }
 
-            case Handshake.READING:
+            case Handshake.WAIT_READ:
             {
                 final int n = h.socket.read(DirectMemory.address(h.buffer, h.readEnd), h.readTarget - h.readEnd);
                 if (n == 0)
