@@ -183,10 +183,14 @@ class AcceptorRefusalTest
     {
         assertRefusedAlone("acceptor refused_timeout", "not finished in time", () ->
         {
+            final long acceptedBefore = node.node().counters().get("acceptor accepted");
             try (RawPeer raw = RawPeer.connect(RAW_IP, 1004, NODE_IP, WireConstants.LNET_ACCEPT_PORT))
             {
                 final byte[] hello = RawPeer.hello(LE, 3, RAW_NID, NODE_NID, WireConstants.LNET_PID_LUSTRE, 1, SOCKLND_CONN_CONTROL);
                 raw.write(RawPeer.concat(RawPeer.connreq(LE, NODE_NID), Arrays.copyOf(hello, hello.length / 2)));
+                // The deadline counts from the accept, on the node's clock: move it only once the accept is done.
+                assertTrue(Await.until(() -> node.node().counters().get("acceptor accepted") == acceptedBefore + 1,
+                    3_000), "accepted");
                 clock.advance(ACCEPT_TIMEOUT_MS - 100, TimeUnit.MILLISECONDS);
                 assertFalse(raw.drain(300).closed(), "closed before the accept timeout had passed on the node's clock");
                 clock.advance(200, TimeUnit.MILLISECONDS);
