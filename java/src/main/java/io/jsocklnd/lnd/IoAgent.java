@@ -3,8 +3,6 @@ package io.jsocklnd.lnd;
 import io.jsocklnd.nativeio.Epoll;
 import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
 import io.jsocklnd.nativeio.Errno;
-import io.jsocklnd.nativeio.IovecArrayFlyweight;
-import io.jsocklnd.nativeio.MsghdrFlyweight;
 import io.jsocklnd.nativeio.NativeConstants;
 import io.jsocklnd.nativeio.NativeIoException;
 import io.jsocklnd.wire.ConnTypes;
@@ -37,7 +35,7 @@ import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
  * runs the RX state machine, writes gathered sends, ACKs incoming ZC requests, and reports completions.
  * Every field is owned by the agent's thread.
  */
-final class IoAgent implements Agent, LndPort
+final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handler
 {
     private static final Logger LOG = LoggerFactory.getLogger(IoAgent.class);
     private static final int SENDS_PER_CYCLE = 256;
@@ -67,7 +65,7 @@ final class IoAgent implements Agent, LndPort
     private final ArrayDeque<UnsafeBuffer> rxPool = new ArrayDeque<>();
     private final Outbox<AgentMessages.ToConductor> outbox;
     private final ArrayList<Peer> forgettable = new ArrayList<>();
-    final TxScratch txScratch = new TxScratch();
+    private final TxWriter.Scratch txScratch = new TxWriter.Scratch();
     private final ArrayList<Connection> dirty = new ArrayList<>();
     private final ArrayList<Connection> expired = new ArrayList<>();
     private final RxDecision decision = new RxDecision();
@@ -87,15 +85,9 @@ final class IoAgent implements Agent, LndPort
     private final AtomicCounter peersForgotten;
     private final AtomicCounter liveConnections;
     private final long peerIdleNs;
-    final AtomicCounter zcAcksPiggybacked;
-    final AtomicCounter zcNoopsMerged;
-    /** Payload size from which a send on a ZC-capable connection is a ZC request ({@code zc_min_payload}). */
-    final int zcMinPayload;
-    /** Whether ZC requests are issued at all (not in COPY mode). */
-    final boolean zcEnabled;
-    /** How memory payloads of ZC requests are written, AUTO resolved. */
-    final ZeroCopyWriter.Mode zcWriterMode;
-    final long zcTimeoutNs;
+    private final AtomicCounter zcAcksPiggybacked;
+    private final AtomicCounter zcNoopsMerged;
+    private final TxWriter.Settings txSettings;
     private final boolean unsafeZcCompleteOnWrite;
     private final Consumer<EngineTx> failUnsent = this::failUnsent;
     private final Consumer<EngineTx> failPendingZc = this::failPendingZc;
@@ -163,8 +155,7 @@ final class IoAgent implements Agent, LndPort
         liveConnections = counterSet.allocate("io connections");
         outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"));
         peerIdleNs = config.peerIdleTimeoutNs();
-        zcMinPayload = config.zcMinPayload();
-        zcEnabled = config.zcMode() != NodeConfig.ZcMode.COPY;
+        final ZeroCopyWriter.Mode zcWriterMode;
         switch (config.zcMode())
         {
             case SPLICE:
@@ -180,7 +171,8 @@ final class IoAgent implements Agent, LndPort
                 zcWriterMode = null;
                 break;
         }
-        zcTimeoutNs = config.sockTimeoutNs();
+        txSettings = new TxWriter.Settings(config.zcMinPayload(), config.zcMode() != NodeConfig.ZcMode.COPY,
+            zcWriterMode, config.sockTimeoutNs(), config.enableCsum());
         unsafeZcCompleteOnWrite = config.unsafeZcCompleteOnWrite();
         if (unsafeZcCompleteOnWrite)
         {
@@ -325,8 +317,8 @@ final class IoAgent implements Agent, LndPort
         final Connection c;
         try
         {
-            c = new Connection(this, attach.connectionId, peer, attach.socket, attach.ctype, attach.proto, attach.order,
-                counters, Addresses.text(attach.remoteAddress), nowNs);
+            c = new Connection(attach.connectionId, peer, attach.socket, attach.ctype, attach.proto, attach.order,
+                counters, Addresses.text(attach.remoteAddress), nowNs, this, this, txSettings, txScratch);
         }
         catch (final RuntimeException | OutOfMemoryError ex)
         {
@@ -359,14 +351,14 @@ final class IoAgent implements Agent, LndPort
     /**
      * A receive buffer for a connection that has bytes to read.
      */
-    UnsafeBuffer takeRxBuffer()
+    public UnsafeBuffer takeRxBuffer()
     {
         final UnsafeBuffer buffer = rxPool.poll();
         return null != buffer ? buffer :
-            new UnsafeBuffer(BufferUtil.allocateDirectAligned(Connection.RX_BUFFER_CAPACITY, 64));
+            new UnsafeBuffer(BufferUtil.allocateDirectAligned(RxMachine.BUFFER_CAPACITY, 64));
     }
 
-    void returnRxBuffer(final UnsafeBuffer buffer)
+    public void returnRxBuffer(final UnsafeBuffer buffer)
     {
         if (rxPool.size() < RX_POOL_RETAINED)
         {
@@ -537,11 +529,11 @@ final class IoAgent implements Agent, LndPort
             {
                 continue;
             }
-            if (match > bestMatch || (match == bestMatch && c.queuedBytes() < bestQueued))
+            if (match > bestMatch || (match == bestMatch && c.tx.queuedBytes() < bestQueued))
             {
                 best = c;
                 bestMatch = match;
-                bestQueued = c.queuedBytes();
+                bestQueued = c.tx.queuedBytes();
             }
         }
         return best;
@@ -549,11 +541,7 @@ final class IoAgent implements Agent, LndPort
 
     private void enqueue(final Connection c, final EngineTx tx)
     {
-        if (!c.hasPendingTx())
-        {
-            c.lastTxProgressNs = nowNs;
-        }
-        c.enqueue(tx, nowNs);
+        c.tx.enqueue(tx, nowNs);
         markDirty(c);
     }
 
@@ -584,7 +572,7 @@ final class IoAgent implements Agent, LndPort
     {
         try
         {
-            return c.flush(nowNs);
+            return c.tx.flush(nowNs);
         }
         catch (final NativeIoException ex)
         {
@@ -618,7 +606,7 @@ final class IoAgent implements Agent, LndPort
             {
                 work += pollZcCompletions(c);
             }
-            if (!c.closing && c.isParseWaiting() && (ready & NativeConstants.EPOLLHUP) != 0)
+            if (!c.closing && c.rx.isParseWaiting() && (ready & NativeConstants.EPOLLHUP) != 0)
             {
                 // A connection waiting for a receive decision reads nothing, so a reset shows only as a hang-up.
                 closeConnectionAndSiblings(c, Errno.ECONNRESET, "hung up while a receive waits for its decision");
@@ -641,8 +629,8 @@ final class IoAgent implements Agent, LndPort
     {
         try
         {
-            final int work = c.pollZcCompletions();
-            if (work > 0 && c.hasPendingTx())
+            final int work = c.tx.pollZcCompletions();
+            if (work > 0 && c.tx.hasPending())
             {
                 markDirty(c);
             }
@@ -692,16 +680,21 @@ final class IoAgent implements Agent, LndPort
         closeConnectionAndSiblings(c, Errno.EPROTO, reason);
     }
 
-    RxDecision parse(final Connection c, final LnetHeaderFlyweight header)
+    public RxDecision onHeader(final Connection c, final LnetHeaderFlyweight header)
     {
         decision.clear();
         handler.onHeader(c.id, c.peer.nid, header, decision);
         return decision;
     }
 
-    void onPayload(final Connection c, final long address, final int received, final int payloadLength)
+    public void onPayload(final Connection c, final long address, final int received, final int payloadLength)
     {
         handler.onPayload(c.id, address, received, payloadLength);
+    }
+
+    public void onReceiveAborted(final Connection c, final int status)
+    {
+        handler.onReceiveAborted(c.id, status);
     }
 
     /**
@@ -715,14 +708,13 @@ final class IoAgent implements Agent, LndPort
     public boolean resumeReceive(final long connectionId, final long address, final int capacity)
     {
         final Connection c = connections.get(connectionId);
-        if (null == c || !c.isParseWaiting())
+        if (null == c)
         {
             return false;
         }
         try
         {
-            c.resume(address, capacity);
-            c.processBuffered(nowNs);
+            return c.rx.resume(address, capacity, nowNs);
         }
         catch (final ProtocolException ex)
         {
@@ -735,7 +727,7 @@ final class IoAgent implements Agent, LndPort
      * A ksock header carried an ACK ({@code [1]} non-zero): release what it names, or close on a cookie
      * that is not pending (the sender side of {@code ksocknal_handle_zcack}).
      */
-    void onZcAck(final Connection c, final boolean noop, final long cookie0, final long cookie1)
+    public void onZcAck(final Connection c, final boolean noop, final long cookie0, final long cookie1)
     {
         final int released = c.peer.zcRequests.onAck(noop, cookie0, cookie1, c.proto.keepaliveDefined(), releaseAcked);
         if (released == ZcRequestTable.UNKNOWN_COOKIE)
@@ -758,7 +750,7 @@ final class IoAgent implements Agent, LndPort
         tx.connection.peer.zcAcksReceived.incrementOrdered();
         if (tx.written)
         {
-            tx.connection.completeAcked(tx);
+            tx.connection.tx.completeAcked(tx);
         }
     }
 
@@ -766,7 +758,7 @@ final class IoAgent implements Agent, LndPort
      * A message carrying a ZC request cookie has been consumed: ACK it once, on the connection the
      * protocol prefers for non-blocking sends (V3: the ACK connection; V2: CONTROL).
      */
-    void onZcRequest(final Connection c, final long cookie)
+    public void onZcRequest(final Connection c, final long cookie)
     {
         final EngineTx ack = acquire();
         ack.noop(cookie);
@@ -784,13 +776,8 @@ final class IoAgent implements Agent, LndPort
         enqueue(target, ack);
     }
 
-    void onSent(final Connection c, final EngineTx tx)
+    public void onSent(final Connection c, final EngineTx tx)
     {
-        if (tx.type() == Tx.TYPE_NOOP)
-        {
-            recycle(tx);
-            return;
-        }
         if (tx.zcCookie == 0)
         {
             complete(tx, 0);
@@ -801,7 +788,7 @@ final class IoAgent implements Agent, LndPort
         c.peer.zcRequestsSent.incrementOrdered();
         if (tx.acked)
         {
-            c.completeAcked(tx);
+            c.tx.completeAcked(tx);
         }
         else if (unsafeZcCompleteOnWrite)
         {
@@ -809,10 +796,16 @@ final class IoAgent implements Agent, LndPort
         }
     }
 
+    public void onNoopSent(final Connection c, final EngineTx noop)
+    {
+        countNoopSent(noop);
+        recycle(noop);
+    }
+
     /**
      * Classify a NOOP that went out: an ACK of one cookie, a pair or a range, or the keepalive.
      */
-    void onNoopSent(final EngineTx noop)
+    private void countNoopSent(final EngineTx noop)
     {
         final long c0 = noop.cookies().cookie0();
         final long c1 = noop.cookies().cookie1();
@@ -834,10 +827,16 @@ final class IoAgent implements Agent, LndPort
         }
     }
 
+    public void onAckMerged(final Connection c, final EngineTx noop, final boolean piggybacked)
+    {
+        (piggybacked ? zcAcksPiggybacked : zcNoopsMerged).incrementOrdered();
+        recycle(noop);
+    }
+
     /**
      * Complete a send once and recycle it.
      */
-    void completeSend(final EngineTx tx, final int status)
+    public void completeSend(final EngineTx tx, final int status)
     {
         complete(tx, status);
     }
@@ -869,7 +868,7 @@ final class IoAgent implements Agent, LndPort
         completions.onCompletion(tx.correlationId, status);
     }
 
-    void writeInterest(final Connection c, final boolean on)
+    public void writeInterest(final Connection c, final boolean on)
     {
         try
         {
@@ -930,17 +929,17 @@ final class IoAgent implements Agent, LndPort
             {
                 continue;
             }
-            if (!c.isRxIdle() && nowNs - c.rxMessageStartNs() > timeoutNs && nowNs - c.lastRxNs > timeoutNs)
+            if (!c.rx.isIdle() && nowNs - c.rx.messageStartNs() > timeoutNs && nowNs - c.lastRxNs > timeoutNs)
             {
                 expired.add(c);
             }
-            else if (c.hasPendingTx() && nowNs - c.lastTxProgressNs > timeoutNs)
+            else if (c.tx.hasPending() && nowNs - c.lastTxProgressNs > timeoutNs)
             {
                 expired.add(c);
             }
             else if (config.keepaliveNs() > 0 && c.proto.keepaliveDefined() && c.ctype == SOCKLND_CONN_BULK_IN &&
                 nowNs - c.peer.lastAliveNs >= config.keepaliveNs() && nowNs - c.lastKeepaliveNs >= KEEPALIVE_RETRY_NS &&
-                !c.hasPendingTx())
+                !c.tx.hasPending())
             {
                 c.lastKeepaliveNs = nowNs;
                 final EngineTx keepalive = acquire();
@@ -1051,15 +1050,11 @@ final class IoAgent implements Agent, LndPort
         }
 
         closeErrno = errno == 0 ? Errno.ECONNRESET : errno;
-        if (c.takeRxHandlerPending())
-        {
-            handler.onReceiveAborted(c.id, -closeErrno);
-        }
-        c.drainUnsent(failUnsent);
-        c.drainAwaitingRelease(completeAckedOnClose);
+        c.rx.close(-closeErrno);
+        c.tx.drainUnsent(failUnsent);
+        c.tx.drainAwaitingRelease(completeAckedOnClose);
         failZcRequests(c.peer, c);
 
-        c.releaseRxBuffer();
         connections.remove(c.id);
         liveConnections.getAndAddOrdered(-1);
         c.peer.connections.remove(c);
@@ -1112,15 +1107,5 @@ final class IoAgent implements Agent, LndPort
             complete(tx, status);
         }
         peer.idleSinceNs = nowNs;
-    }
-
-    /**
-     * What one flush builds and writes at once; the agent's connections flush one at a time, so they share it.
-     */
-    static final class TxScratch
-    {
-        final IovecArrayFlyweight iov = IovecArrayFlyweight.allocate(Connection.MAX_GATHER * 2);
-        final MsghdrFlyweight msghdr = MsghdrFlyweight.allocate();
-        final UnsafeBuffer fileOffset = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
     }
 }
