@@ -89,16 +89,13 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     private final AtomicCounter zcNoopsMerged;
     private final TxWriter.Settings txSettings;
     private final boolean unsafeZcCompleteOnWrite;
-    private final Consumer<EngineTx> failUnsent = this::failUnsent;
-    private final Consumer<EngineTx> failPendingZc = this::failPendingZc;
-    /** ACKed: the peer has every byte; the kernel's release is moot once the socket is gone. */
-    private final Consumer<EngineTx> completeAckedOnClose = tx -> complete(tx, 0);
-    private final Consumer<EngineTx> releaseAcked = this::releaseAcked;
+    /** Written ZC requests still waiting for their ACK when their connection closes. */
+    private final Consumer<EngineTx> failPendingZc = tx -> complete(tx, -Errno.EIO);
+    private final Consumer<EngineTx> onZcAcked = this::onZcAcked;
     private final org.agrona.concurrent.MessageHandler sendHandler = this::onSendCommand;
 
     private long nowNs;
     private long nextTimerNs;
-    private int closeErrno;
 
     /**
      * Create the agent; called by the node before start.
@@ -461,6 +458,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
 
     private void launch(final Peer peer, final EngineTx tx)
     {
+        tx.peer = peer;
         final Connection c = findConnection(peer, tx);
         if (null != c)
         {
@@ -468,6 +466,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
             return;
         }
         tx.queuedAtNs = nowNs;
+        tx.moveTo(SendState.WAITING);
         peer.waiting.add(tx);
         requestConnect(peer);
     }
@@ -729,7 +728,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
      */
     public void onZcAck(final Connection c, final boolean noop, final long cookie0, final long cookie1)
     {
-        final int released = c.peer.zcRequests.onAck(noop, cookie0, cookie1, c.proto.keepaliveDefined(), releaseAcked);
+        final int released = c.peer.zcRequests.onAck(noop, cookie0, cookie1, c.proto.keepaliveDefined(), onZcAcked);
         if (released == ZcRequestTable.UNKNOWN_COOKIE)
         {
             protocolError(c,
@@ -740,17 +739,28 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     }
 
     /**
-     * The peer ACKed a ZC send: complete it if its payload is written (and, for MSG_ZEROCOPY, released by the
-     * kernel); an ACK ahead of the last byte leaves the completion to {@link #onSent}.
+     * The peer ACKed a ZC request: complete it if it is written (for MSG_ZEROCOPY, once the kernel has released
+     * its pages), or if it was reported already; an ACK ahead of the last byte leaves it to {@link #onSent}.
      */
-    private void releaseAcked(final EngineTx tx)
+    private void onZcAcked(final EngineTx tx)
     {
-        tx.acked = true;
         zcAcksReceived.incrementOrdered();
         tx.connection.peer.zcAcksReceived.incrementOrdered();
-        if (tx.written)
+        switch (tx.state())
         {
-            tx.connection.tx.completeAcked(tx);
+            case WRITTEN:
+                if (!tx.connection.tx.awaitRelease(tx))
+                {
+                    complete(tx, 0);
+                }
+                break;
+            case REPORTED:
+                complete(tx, 0);
+                break;
+            default:
+                // Ahead of its last byte (QUEUED): complete once written. Any other state is a bug moveTo refuses.
+                tx.moveTo(SendState.ACKED);
+                break;
         }
     }
 
@@ -776,6 +786,11 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         enqueue(target, ack);
     }
 
+    /**
+     * Every byte of an LNET message is in the socket: a copy send is complete; a ZC request waits for its ACK
+     * (reported at once in the unsafe mode), or, ACKed ahead, is complete (for MSG_ZEROCOPY, once the kernel has
+     * released its pages).
+     */
     public void onSent(final Connection c, final EngineTx tx)
     {
         if (tx.zcCookie == 0)
@@ -783,16 +798,23 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
             complete(tx, 0);
             return;
         }
-        tx.written = true;
         zcRequestsSent.incrementOrdered();
         c.peer.zcRequestsSent.incrementOrdered();
-        if (tx.acked)
+        if (tx.state() == SendState.ACKED)
         {
-            c.tx.completeAcked(tx);
+            if (!c.tx.awaitRelease(tx))
+            {
+                complete(tx, 0);
+            }
         }
         else if (unsafeZcCompleteOnWrite)
         {
+            tx.moveTo(SendState.REPORTED);
             report(tx, 0);
+        }
+        else
+        {
+            tx.moveTo(SendState.WRITTEN);
         }
     }
 
@@ -834,29 +856,31 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     }
 
     /**
-     * Complete a send once and recycle it.
+     * End a send, whatever its state, with success (0) or a failure (negative errno): an LNET message's
+     * completion goes to the application unless it went already ({@link SendState#REPORTED}), a failure is
+     * counted on its peer; then the send goes back to the pool ({@link SendState#FREE}). A NOOP has no completion.
      */
-    public void completeSend(final EngineTx tx, final int status)
+    public void complete(final EngineTx tx, final int status)
     {
-        complete(tx, status);
-    }
-
-    private void complete(final EngineTx tx, final int status)
-    {
-        report(tx, status);
+        if (tx.type() == Tx.TYPE_LNET)
+        {
+            if (status != 0)
+            {
+                tx.peer.sendsFailed.incrementOrdered();
+            }
+            if (tx.state() != SendState.REPORTED)
+            {
+                report(tx, status);
+            }
+        }
         recycle(tx);
     }
 
     /**
-     * Hand a send's completion to the application, at most once per send.
+     * Hand a send's completion to the application.
      */
     private void report(final EngineTx tx, final int status)
     {
-        if (tx.reported)
-        {
-            return;
-        }
-        tx.reported = true;
         if (status == 0)
         {
             sendsCompleted.incrementOrdered();
@@ -1049,10 +1073,9 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
             LOG.warn("{}: close failed: {}", c, ex.getMessage());
         }
 
-        closeErrno = errno == 0 ? Errno.ECONNRESET : errno;
-        c.rx.close(-closeErrno);
-        c.tx.drainUnsent(failUnsent);
-        c.tx.drainAwaitingRelease(completeAckedOnClose);
+        final int status = -(errno == 0 ? Errno.ECONNRESET : errno);
+        c.rx.close(status);
+        c.tx.close(status);
         failZcRequests(c.peer, c);
 
         connections.remove(c.id);
@@ -1070,29 +1093,6 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         }
     }
 
-    private void failUnsent(final EngineTx tx)
-    {
-        if (tx.type() == Tx.TYPE_NOOP)
-        {
-            recycle(tx);
-        }
-        else
-        {
-            if (tx.zcCookie != 0 && !tx.acked)
-            {
-                tx.connection.peer.zcRequests.remove(tx.zcCookie);
-            }
-            tx.connection.peer.sendsFailed.incrementOrdered();
-            complete(tx, -closeErrno);
-        }
-    }
-
-    private void failPendingZc(final EngineTx tx)
-    {
-        tx.connection.peer.sendsFailed.incrementOrdered();
-        complete(tx, -Errno.EIO);
-    }
-
     private void failZcRequests(final Peer peer, final Connection onlyOn)
     {
         peer.zcRequests.removeIf(tx -> null == onlyOn || tx.connection == onlyOn, failPendingZc);
@@ -1103,7 +1103,6 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         EngineTx tx;
         while ((tx = peer.waiting.poll()) != null)
         {
-            peer.sendsFailed.incrementOrdered();
             complete(tx, status);
         }
         peer.idleSinceNs = nowNs;

@@ -16,7 +16,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
-import java.util.function.Consumer;
 
 /**
  * The send side of one connection: its queue ({@code ksnc_tx_queue}) with the protocol's ACK rules, and the
@@ -61,12 +60,13 @@ final class TxWriter
         void onAckMerged(Connection c, EngineTx noop, boolean piggybacked);
 
         /**
-         * A send is complete.
+         * A send is over: a MSG_ZEROCOPY send released by the kernel, or a send failed or released when the
+         * connection closes.
          *
-         * @param tx     the send.
+         * @param tx     the send, no longer used by the writer.
          * @param status 0 or a negative errno.
          */
-        void completeSend(EngineTx tx, int status);
+        void complete(EngineTx tx, int status);
 
         /**
          * The writer has something to write (or no longer has): poll the socket for room or stop.
@@ -163,6 +163,7 @@ final class TxWriter
         {
             connection.lastTxProgressNs = nowNs;
         }
+        tx.moveTo(SendState.QUEUED);
         tx.connection = connection;
         tx.queuedAtNs = nowNs;
         if (tx.type() == Tx.TYPE_LNET)
@@ -286,9 +287,9 @@ final class TxWriter
             return n;
         }
         final ZeroCopyWriter writer = zcWriter();
-        if (!tx.payloadStarted)
+        if (writer.isWritten())
         {
-            tx.payloadStarted = true;
+            // The writer holds no unfinished payload, so this send's begins: a payload written whole ends its send.
             writer.start(tx.payloadAddress, tx.payloadLength);
         }
         final long n = writer.advance();
@@ -307,13 +308,16 @@ final class TxWriter
         return n;
     }
 
+    /**
+     * Whether the payload {@link #writePayload} has just written to is now all in the socket.
+     */
     private boolean isPayloadWritten(final EngineTx tx)
     {
         if (tx.payloadPath == EngineTx.PAYLOAD_SENDFILE)
         {
             return tx.sent == tx.wireLength();
         }
-        return tx.payloadStarted && zcWriter.isWritten();
+        return zcWriter.isWritten();
     }
 
     private ZeroCopyWriter zcWriter() throws NativeIoException
@@ -344,7 +348,7 @@ final class TxWriter
             final EngineTx tx = awaitingKernelRelease.poll();
             if (zcWriter.isReleased(tx.zcSendId))
             {
-                handler.completeSend(tx, 0);
+                handler.complete(tx, 0);
             }
             else
             {
@@ -355,21 +359,21 @@ final class TxWriter
     }
 
     /**
-     * An ACKed ZC send whose payload is written: complete it now, or once the kernel has released its pages
-     * (MSG_ZEROCOPY).
+     * An ACKed ZC send whose payload is written: if the kernel still holds its MSG_ZEROCOPY pages, keep it
+     * ({@link SendState#RELEASING}) and complete it once they are released.
      *
      * @param tx the send.
+     * @return true if kept; false if nothing is held, the send's completion then being the caller's.
      */
-    void completeAcked(final EngineTx tx)
+    boolean awaitRelease(final EngineTx tx)
     {
-        if (null != zcWriter && !zcWriter.isReleased(tx.zcSendId))
+        if (null == zcWriter || zcWriter.isReleased(tx.zcSendId))
         {
-            awaitingKernelRelease.add(tx);
+            return false;
         }
-        else
-        {
-            handler.completeSend(tx, 0);
-        }
+        tx.moveTo(SendState.RELEASING);
+        awaitingKernelRelease.add(tx);
+        return true;
     }
 
     private void fillWriting()
@@ -494,11 +498,13 @@ final class TxWriter
     }
 
     /**
-     * Take every send not completely written, for failing them when the connection closes.
+     * The connection is closing: fail every send not completely written with the close's status (a ZC request
+     * among them no longer pending for its ACK), and complete the ACKed sends the kernel had not released yet:
+     * the peer has every byte, and the release is moot once the socket is gone.
      *
-     * @param onUnsent given each one.
+     * @param status negative errno of the close.
      */
-    void drainUnsent(final Consumer<EngineTx> onUnsent)
+    void close(final int status)
     {
         if (null != zcWriter)
         {
@@ -506,29 +512,29 @@ final class TxWriter
         }
         for (int i = 0; i < writingCount; i++)
         {
-            onUnsent.accept(writing[i]);
+            failUnsent(writing[i], status);
             writing[i] = null;
         }
         writingCount = 0;
         Tx tx;
         while ((tx = queue.poll()) != null)
         {
-            onUnsent.accept((EngineTx)tx);
+            failUnsent((EngineTx)tx, status);
         }
         queuedBytes = 0;
+        EngineTx acked;
+        while ((acked = awaitingKernelRelease.poll()) != null)
+        {
+            handler.complete(acked, 0);
+        }
     }
 
-    /**
-     * Take the ACKed sends still waiting for the kernel's MSG_ZEROCOPY release, when the connection closes.
-     *
-     * @param onAcked given each one.
-     */
-    void drainAwaitingRelease(final Consumer<EngineTx> onAcked)
+    private void failUnsent(final EngineTx tx, final int status)
     {
-        EngineTx tx;
-        while ((tx = awaitingKernelRelease.poll()) != null)
+        if (tx.state() == SendState.QUEUED && tx.zcCookie != 0)
         {
-            onAcked.accept(tx);
+            peer.zcRequests.remove(tx.zcCookie);
         }
+        handler.complete(tx, status);
     }
 }
