@@ -28,6 +28,8 @@ final class Connection
     final TxWriter tx;
 
     boolean closing;
+    /** Marked for the agent's next flush, in its list of such connections. */
+    boolean dirty;
     long lastRxNs;
     long lastTxProgressNs;
     long lastKeepaliveNs;

@@ -66,7 +66,8 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     private final Outbox<AgentMessages.ToConductor> outbox;
     private final ArrayList<Peer> forgettable = new ArrayList<>();
     private final TxWriter.Scratch txScratch = new TxWriter.Scratch();
-    private final ArrayList<Connection> dirty = new ArrayList<>();
+    /** Connections with sends to flush in this duty cycle, each once ({@link Connection#dirty}). */
+    private final ArrayDeque<Connection> dirty = new ArrayDeque<>();
     private final ArrayList<Connection> expired = new ArrayList<>();
     private final RxDecision decision = new RxDecision();
     private final AtomicCounter sendsAccepted;
@@ -546,24 +547,29 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
 
     private void markDirty(final Connection c)
     {
-        if (!c.closing && !dirty.contains(c))
+        if (!c.closing && !c.dirty)
         {
+            c.dirty = true;
             dirty.add(c);
         }
     }
 
+    /**
+     * Flush the connections marked so far, each once; those marked while flushing (a completion that sends) are
+     * flushed in the next duty cycle.
+     */
     private int flushDirty()
     {
         int work = 0;
-        for (int i = 0; i < dirty.size(); i++)
+        for (int i = 0, n = dirty.size(); i < n; i++)
         {
-            final Connection c = dirty.get(i);
+            final Connection c = dirty.poll();
+            c.dirty = false;
             if (!c.closing)
             {
                 work += flush(c);
             }
         }
-        dirty.clear();
         return work;
     }
 
