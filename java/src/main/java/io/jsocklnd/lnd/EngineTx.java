@@ -8,7 +8,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * A pooled send with its header bytes in native memory: framing at
  * [{@link #LNET_HEADER_OFFSET} - framing length, {@link #LNET_HEADER_OFFSET}), the nid4 LNet header after
- * it, and the payload by address.
+ * it, and the payload by address. Where it is in its life is its {@link SendState}, changed only through
+ * {@link #moveTo}.
  */
 final class EngineTx extends Tx
 {
@@ -36,14 +37,6 @@ final class EngineTx extends Tx
     int payloadPath;
     /** The ZC request cookie ({@code ksm_zc_cookies[0]}), 0 when this send is not a ZC request. */
     long zcCookie;
-    /** Every byte has entered the socket. */
-    boolean written;
-    /** The peer's ZC-ACK for {@link #zcCookie} has arrived. */
-    boolean acked;
-    /** The completion has been handed to the application (early only in the unsafe test mode). */
-    boolean reported;
-    /** Whether the payload phase has begun (the ZC writer or sendfile owns the next bytes). */
-    boolean payloadStarted;
     /** MSG_ZEROCOPY send id of the payload's last bytes, -1 when the kernel owes no release. */
     long zcSendId = -1;
 
@@ -54,7 +47,31 @@ final class EngineTx extends Tx
     /** Bytes of this send already written. */
     long sent;
     long queuedAtNs;
+    /** The peer of an LNET message, from its launch. */
+    Peer peer;
     Connection connection;
+    private SendState state = SendState.FREE;
+
+    SendState state()
+    {
+        return state;
+    }
+
+    /**
+     * Move to the next state of the send's life.
+     *
+     * @param next the new state.
+     * @throws IllegalStateException if {@link SendState#canMoveTo} says the move is not legal: a bug.
+     */
+    void moveTo(final SendState next)
+    {
+        if (!state.canMoveTo(next))
+        {
+            throw new IllegalStateException("illegal send move: " + state + " -> " + next + " type=0x" +
+                Integer.toHexString(type()) + " correlationId=" + correlationId + " zcCookie=" + zcCookie);
+        }
+        state = next;
+    }
 
     /**
      * Bytes of this send that go out in the gathered writev: all of it, or only the headers when the payload
@@ -70,8 +87,12 @@ final class EngineTx extends Tx
         return headerLength + (long)payloadLength;
     }
 
+    /**
+     * Back to the pool: FREE, every field cleared.
+     */
     void reset()
     {
+        moveTo(SendState.FREE);
         cookies().clear();
         correlationId = 0;
         dstNid = 0;
@@ -83,15 +104,12 @@ final class EngineTx extends Tx
         fileOffset = 0;
         payloadPath = PAYLOAD_COPY;
         zcCookie = 0;
-        written = false;
-        acked = false;
-        reported = false;
-        payloadStarted = false;
         zcSendId = -1;
         wireStart = 0;
         headerLength = 0;
         sent = 0;
         queuedAtNs = 0;
+        peer = null;
         connection = null;
     }
 }

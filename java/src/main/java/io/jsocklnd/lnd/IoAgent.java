@@ -3,8 +3,6 @@ package io.jsocklnd.lnd;
 import io.jsocklnd.nativeio.Epoll;
 import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
 import io.jsocklnd.nativeio.Errno;
-import io.jsocklnd.nativeio.IovecArrayFlyweight;
-import io.jsocklnd.nativeio.MsghdrFlyweight;
 import io.jsocklnd.nativeio.NativeConstants;
 import io.jsocklnd.nativeio.NativeIoException;
 import io.jsocklnd.wire.ConnTypes;
@@ -37,7 +35,7 @@ import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
  * runs the RX state machine, writes gathered sends, ACKs incoming ZC requests, and reports completions.
  * Every field is owned by the agent's thread.
  */
-final class IoAgent implements Agent, LndPort
+final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handler
 {
     private static final Logger LOG = LoggerFactory.getLogger(IoAgent.class);
     private static final int SENDS_PER_CYCLE = 256;
@@ -67,8 +65,9 @@ final class IoAgent implements Agent, LndPort
     private final ArrayDeque<UnsafeBuffer> rxPool = new ArrayDeque<>();
     private final Outbox<AgentMessages.ToConductor> outbox;
     private final ArrayList<Peer> forgettable = new ArrayList<>();
-    final TxScratch txScratch = new TxScratch();
-    private final ArrayList<Connection> dirty = new ArrayList<>();
+    private final TxWriter.Scratch txScratch = new TxWriter.Scratch();
+    /** Connections with sends to flush in this duty cycle, each once ({@link Connection#dirty}). */
+    private final ArrayDeque<Connection> dirty = new ArrayDeque<>();
     private final ArrayList<Connection> expired = new ArrayList<>();
     private final RxDecision decision = new RxDecision();
     private final AtomicCounter sendsAccepted;
@@ -87,26 +86,17 @@ final class IoAgent implements Agent, LndPort
     private final AtomicCounter peersForgotten;
     private final AtomicCounter liveConnections;
     private final long peerIdleNs;
-    final AtomicCounter zcAcksPiggybacked;
-    final AtomicCounter zcNoopsMerged;
-    /** Payload size from which a send on a ZC-capable connection is a ZC request ({@code zc_min_payload}). */
-    final int zcMinPayload;
-    /** Whether ZC requests are issued at all (not in COPY mode). */
-    final boolean zcEnabled;
-    /** How memory payloads of ZC requests are written, AUTO resolved. */
-    final ZeroCopyWriter.Mode zcWriterMode;
-    final long zcTimeoutNs;
+    private final AtomicCounter zcAcksPiggybacked;
+    private final AtomicCounter zcNoopsMerged;
+    private final TxWriter.Settings txSettings;
     private final boolean unsafeZcCompleteOnWrite;
-    private final Consumer<EngineTx> failUnsent = this::failUnsent;
-    private final Consumer<EngineTx> failPendingZc = this::failPendingZc;
-    /** ACKed: the peer has every byte; the kernel's release is moot once the socket is gone. */
-    private final Consumer<EngineTx> completeAckedOnClose = tx -> complete(tx, 0);
-    private final Consumer<EngineTx> releaseAcked = this::releaseAcked;
+    /** Written ZC requests still waiting for their ACK when their connection closes. */
+    private final Consumer<EngineTx> failPendingZc = tx -> complete(tx, -Errno.EIO);
+    private final Consumer<EngineTx> onZcAcked = this::onZcAcked;
     private final org.agrona.concurrent.MessageHandler sendHandler = this::onSendCommand;
 
     private long nowNs;
     private long nextTimerNs;
-    private int closeErrno;
 
     /**
      * Create the agent; called by the node before start.
@@ -163,8 +153,7 @@ final class IoAgent implements Agent, LndPort
         liveConnections = counterSet.allocate("io connections");
         outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"));
         peerIdleNs = config.peerIdleTimeoutNs();
-        zcMinPayload = config.zcMinPayload();
-        zcEnabled = config.zcMode() != NodeConfig.ZcMode.COPY;
+        final ZeroCopyWriter.Mode zcWriterMode;
         switch (config.zcMode())
         {
             case SPLICE:
@@ -179,7 +168,8 @@ final class IoAgent implements Agent, LndPort
                 zcWriterMode = null;
                 break;
         }
-        zcTimeoutNs = config.sockTimeoutNs();
+        txSettings = new TxWriter.Settings(config.zcMinPayload(), config.zcMode() != NodeConfig.ZcMode.COPY,
+            zcWriterMode, config.sockTimeoutNs(), config.enableCsum());
         unsafeZcCompleteOnWrite = config.unsafeZcCompleteOnWrite();
         if (unsafeZcCompleteOnWrite)
         {
@@ -324,8 +314,8 @@ final class IoAgent implements Agent, LndPort
         final Connection c;
         try
         {
-            c = new Connection(this, attach.connectionId, peer, attach.socket, attach.ctype, attach.proto, attach.order,
-                counters, Addresses.text(attach.remoteAddress), nowNs);
+            c = new Connection(attach.connectionId, peer, attach.socket, attach.ctype, attach.proto, attach.order,
+                counters, Addresses.text(attach.remoteAddress), nowNs, this, this, txSettings, txScratch);
         }
         catch (final RuntimeException | OutOfMemoryError ex)
         {
@@ -358,14 +348,14 @@ final class IoAgent implements Agent, LndPort
     /**
      * A receive buffer for a connection that has bytes to read.
      */
-    UnsafeBuffer takeRxBuffer()
+    public UnsafeBuffer takeRxBuffer()
     {
         final UnsafeBuffer buffer = rxPool.poll();
         return null != buffer ? buffer :
-            new UnsafeBuffer(BufferUtil.allocateDirectAligned(Connection.RX_BUFFER_CAPACITY, 64));
+            new UnsafeBuffer(BufferUtil.allocateDirectAligned(RxMachine.BUFFER_CAPACITY, 64));
     }
 
-    void returnRxBuffer(final UnsafeBuffer buffer)
+    public void returnRxBuffer(final UnsafeBuffer buffer)
     {
         if (rxPool.size() < RX_POOL_RETAINED)
         {
@@ -468,6 +458,7 @@ final class IoAgent implements Agent, LndPort
 
     private void launch(final Peer peer, final EngineTx tx)
     {
+        tx.peer = peer;
         final Connection c = findConnection(peer, tx);
         if (null != c)
         {
@@ -475,6 +466,7 @@ final class IoAgent implements Agent, LndPort
             return;
         }
         tx.queuedAtNs = nowNs;
+        tx.moveTo(SendState.WAITING);
         peer.waiting.add(tx);
         requestConnect(peer);
     }
@@ -536,11 +528,11 @@ final class IoAgent implements Agent, LndPort
             {
                 continue;
             }
-            if (match > bestMatch || (match == bestMatch && c.queuedBytes() < bestQueued))
+            if (match > bestMatch || (match == bestMatch && c.tx.queuedBytes() < bestQueued))
             {
                 best = c;
                 bestMatch = match;
-                bestQueued = c.queuedBytes();
+                bestQueued = c.tx.queuedBytes();
             }
         }
         return best;
@@ -548,34 +540,35 @@ final class IoAgent implements Agent, LndPort
 
     private void enqueue(final Connection c, final EngineTx tx)
     {
-        if (!c.hasPendingTx())
-        {
-            c.lastTxProgressNs = nowNs;
-        }
-        c.enqueue(tx, nowNs);
+        c.tx.enqueue(tx, nowNs);
         markDirty(c);
     }
 
     private void markDirty(final Connection c)
     {
-        if (!c.closing && !dirty.contains(c))
+        if (!c.closing && !c.dirty)
         {
+            c.dirty = true;
             dirty.add(c);
         }
     }
 
+    /**
+     * Flush the connections marked so far, each once; those marked while flushing (a completion that sends) are
+     * flushed in the next duty cycle.
+     */
     private int flushDirty()
     {
         int work = 0;
-        for (int i = 0; i < dirty.size(); i++)
+        for (int i = 0, n = dirty.size(); i < n; i++)
         {
-            final Connection c = dirty.get(i);
+            final Connection c = dirty.poll();
+            c.dirty = false;
             if (!c.closing)
             {
                 work += flush(c);
             }
         }
-        dirty.clear();
         return work;
     }
 
@@ -583,7 +576,7 @@ final class IoAgent implements Agent, LndPort
     {
         try
         {
-            return c.flush(nowNs);
+            return c.tx.flush(nowNs);
         }
         catch (final NativeIoException ex)
         {
@@ -617,7 +610,7 @@ final class IoAgent implements Agent, LndPort
             {
                 work += pollZcCompletions(c);
             }
-            if (!c.closing && c.isParseWaiting() && (ready & NativeConstants.EPOLLHUP) != 0)
+            if (!c.closing && c.rx.isParseWaiting() && (ready & NativeConstants.EPOLLHUP) != 0)
             {
                 // A connection waiting for a receive decision reads nothing, so a reset shows only as a hang-up.
                 closeConnectionAndSiblings(c, Errno.ECONNRESET, "hung up while a receive waits for its decision");
@@ -640,8 +633,8 @@ final class IoAgent implements Agent, LndPort
     {
         try
         {
-            final int work = c.pollZcCompletions();
-            if (work > 0 && c.hasPendingTx())
+            final int work = c.tx.pollZcCompletions();
+            if (work > 0 && c.tx.hasPending())
             {
                 markDirty(c);
             }
@@ -691,16 +684,21 @@ final class IoAgent implements Agent, LndPort
         closeConnectionAndSiblings(c, Errno.EPROTO, reason);
     }
 
-    RxDecision parse(final Connection c, final LnetHeaderFlyweight header)
+    public RxDecision onHeader(final Connection c, final LnetHeaderFlyweight header)
     {
         decision.clear();
         handler.onHeader(c.id, c.peer.nid, header, decision);
         return decision;
     }
 
-    void onPayload(final Connection c, final long address, final int received, final int payloadLength)
+    public void onPayload(final Connection c, final long address, final int received, final int payloadLength)
     {
         handler.onPayload(c.id, address, received, payloadLength);
+    }
+
+    public void onReceiveAborted(final Connection c, final int status)
+    {
+        handler.onReceiveAborted(c.id, status);
     }
 
     /**
@@ -714,14 +712,13 @@ final class IoAgent implements Agent, LndPort
     public boolean resumeReceive(final long connectionId, final long address, final int capacity)
     {
         final Connection c = connections.get(connectionId);
-        if (null == c || !c.isParseWaiting())
+        if (null == c)
         {
             return false;
         }
         try
         {
-            c.resume(address, capacity);
-            c.processBuffered(nowNs);
+            return c.rx.resume(address, capacity, nowNs);
         }
         catch (final ProtocolException ex)
         {
@@ -734,9 +731,9 @@ final class IoAgent implements Agent, LndPort
      * A ksock header carried an ACK ({@code [1]} non-zero): release what it names, or close on a cookie
      * that is not pending (the sender side of {@code ksocknal_handle_zcack}).
      */
-    void onZcAck(final Connection c, final boolean noop, final long cookie0, final long cookie1)
+    public void onZcAck(final Connection c, final boolean noop, final long cookie0, final long cookie1)
     {
-        final int released = c.peer.zcRequests.onAck(noop, cookie0, cookie1, c.proto.keepaliveDefined(), releaseAcked);
+        final int released = c.peer.zcRequests.onAck(noop, cookie0, cookie1, c.proto.keepaliveDefined(), onZcAcked);
         if (released == ZcRequestTable.UNKNOWN_COOKIE)
         {
             protocolError(c,
@@ -747,17 +744,28 @@ final class IoAgent implements Agent, LndPort
     }
 
     /**
-     * The peer ACKed a ZC send: complete it if its payload is written (and, for MSG_ZEROCOPY, released by the
-     * kernel); an ACK ahead of the last byte leaves the completion to {@link #onSent}.
+     * The peer ACKed a ZC request: complete it if it is written (for MSG_ZEROCOPY, once the kernel has released
+     * its pages), or if it was reported already; an ACK ahead of the last byte leaves it to {@link #onSent}.
      */
-    private void releaseAcked(final EngineTx tx)
+    private void onZcAcked(final EngineTx tx)
     {
-        tx.acked = true;
         zcAcksReceived.incrementOrdered();
         tx.connection.peer.zcAcksReceived.incrementOrdered();
-        if (tx.written)
+        switch (tx.state())
         {
-            tx.connection.completeAcked(tx);
+            case WRITTEN:
+                if (!tx.connection.tx.awaitRelease(tx))
+                {
+                    complete(tx, 0);
+                }
+                break;
+            case REPORTED:
+                complete(tx, 0);
+                break;
+            default:
+                // Ahead of its last byte (QUEUED): complete once written. Any other state is a bug moveTo refuses.
+                tx.moveTo(SendState.ACKED);
+                break;
         }
     }
 
@@ -765,7 +773,7 @@ final class IoAgent implements Agent, LndPort
      * A message carrying a ZC request cookie has been consumed: ACK it once, on the connection the
      * protocol prefers for non-blocking sends (V3: the ACK connection; V2: CONTROL).
      */
-    void onZcRequest(final Connection c, final long cookie)
+    public void onZcRequest(final Connection c, final long cookie)
     {
         final EngineTx ack = acquire();
         ack.noop(cookie);
@@ -783,35 +791,48 @@ final class IoAgent implements Agent, LndPort
         enqueue(target, ack);
     }
 
-    void onSent(final Connection c, final EngineTx tx)
+    /**
+     * Every byte of an LNET message is in the socket: a copy send is complete; a ZC request waits for its ACK
+     * (reported at once in the unsafe mode), or, ACKed ahead, is complete (for MSG_ZEROCOPY, once the kernel has
+     * released its pages).
+     */
+    public void onSent(final Connection c, final EngineTx tx)
     {
-        if (tx.type() == Tx.TYPE_NOOP)
-        {
-            recycle(tx);
-            return;
-        }
         if (tx.zcCookie == 0)
         {
             complete(tx, 0);
             return;
         }
-        tx.written = true;
         zcRequestsSent.incrementOrdered();
         c.peer.zcRequestsSent.incrementOrdered();
-        if (tx.acked)
+        if (tx.state() == SendState.ACKED)
         {
-            c.completeAcked(tx);
+            if (!c.tx.awaitRelease(tx))
+            {
+                complete(tx, 0);
+            }
         }
         else if (unsafeZcCompleteOnWrite)
         {
+            tx.moveTo(SendState.REPORTED);
             report(tx, 0);
         }
+        else
+        {
+            tx.moveTo(SendState.WRITTEN);
+        }
+    }
+
+    public void onNoopSent(final Connection c, final EngineTx noop)
+    {
+        countNoopSent(noop);
+        recycle(noop);
     }
 
     /**
      * Classify a NOOP that went out: an ACK of one cookie, a pair or a range, or the keepalive.
      */
-    void onNoopSent(final EngineTx noop)
+    private void countNoopSent(final EngineTx noop)
     {
         final long c0 = noop.cookies().cookie0();
         final long c1 = noop.cookies().cookie1();
@@ -833,30 +854,38 @@ final class IoAgent implements Agent, LndPort
         }
     }
 
-    /**
-     * Complete a send once and recycle it.
-     */
-    void completeSend(final EngineTx tx, final int status)
+    public void onAckMerged(final Connection c, final EngineTx noop, final boolean piggybacked)
     {
-        complete(tx, status);
+        (piggybacked ? zcAcksPiggybacked : zcNoopsMerged).incrementOrdered();
+        recycle(noop);
     }
 
-    private void complete(final EngineTx tx, final int status)
+    /**
+     * End a send, whatever its state, with success (0) or a failure (negative errno): an LNET message's
+     * completion goes to the application unless it went already ({@link SendState#REPORTED}), a failure is
+     * counted on its peer; then the send goes back to the pool ({@link SendState#FREE}). A NOOP has no completion.
+     */
+    public void complete(final EngineTx tx, final int status)
     {
-        report(tx, status);
+        if (tx.type() == Tx.TYPE_LNET)
+        {
+            if (status != 0)
+            {
+                tx.peer.sendsFailed.incrementOrdered();
+            }
+            if (tx.state() != SendState.REPORTED)
+            {
+                report(tx, status);
+            }
+        }
         recycle(tx);
     }
 
     /**
-     * Hand a send's completion to the application, at most once per send.
+     * Hand a send's completion to the application.
      */
     private void report(final EngineTx tx, final int status)
     {
-        if (tx.reported)
-        {
-            return;
-        }
-        tx.reported = true;
         if (status == 0)
         {
             sendsCompleted.incrementOrdered();
@@ -868,7 +897,7 @@ final class IoAgent implements Agent, LndPort
         completions.onCompletion(tx.correlationId, status);
     }
 
-    void writeInterest(final Connection c, final boolean on)
+    public void writeInterest(final Connection c, final boolean on)
     {
         try
         {
@@ -929,17 +958,17 @@ final class IoAgent implements Agent, LndPort
             {
                 continue;
             }
-            if (!c.isRxIdle() && nowNs - c.rxMessageStartNs() > timeoutNs && nowNs - c.lastRxNs > timeoutNs)
+            if (!c.rx.isIdle() && nowNs - c.rx.messageStartNs() > timeoutNs && nowNs - c.lastRxNs > timeoutNs)
             {
                 expired.add(c);
             }
-            else if (c.hasPendingTx() && nowNs - c.lastTxProgressNs > timeoutNs)
+            else if (c.tx.hasPending() && nowNs - c.lastTxProgressNs > timeoutNs)
             {
                 expired.add(c);
             }
             else if (config.keepaliveNs() > 0 && c.proto.keepaliveDefined() && c.ctype == SOCKLND_CONN_BULK_IN &&
                 nowNs - c.peer.lastAliveNs >= config.keepaliveNs() && nowNs - c.lastKeepaliveNs >= KEEPALIVE_RETRY_NS &&
-                !c.hasPendingTx())
+                !c.tx.hasPending())
             {
                 c.lastKeepaliveNs = nowNs;
                 final EngineTx keepalive = acquire();
@@ -1049,16 +1078,11 @@ final class IoAgent implements Agent, LndPort
             LOG.warn("{}: close failed: {}", c, ex.getMessage());
         }
 
-        closeErrno = errno == 0 ? Errno.ECONNRESET : errno;
-        if (c.takeRxHandlerPending())
-        {
-            handler.onReceiveAborted(c.id, -closeErrno);
-        }
-        c.drainUnsent(failUnsent);
-        c.drainAwaitingRelease(completeAckedOnClose);
+        final int status = -(errno == 0 ? Errno.ECONNRESET : errno);
+        c.rx.close(status);
+        c.tx.close(status);
         failZcRequests(c.peer, c);
 
-        c.releaseRxBuffer();
         connections.remove(c.id);
         liveConnections.getAndAddOrdered(-1);
         c.peer.connections.remove(c);
@@ -1074,29 +1098,6 @@ final class IoAgent implements Agent, LndPort
         }
     }
 
-    private void failUnsent(final EngineTx tx)
-    {
-        if (tx.type() == Tx.TYPE_NOOP)
-        {
-            recycle(tx);
-        }
-        else
-        {
-            if (tx.zcCookie != 0 && !tx.acked)
-            {
-                tx.connection.peer.zcRequests.remove(tx.zcCookie);
-            }
-            tx.connection.peer.sendsFailed.incrementOrdered();
-            complete(tx, -closeErrno);
-        }
-    }
-
-    private void failPendingZc(final EngineTx tx)
-    {
-        tx.connection.peer.sendsFailed.incrementOrdered();
-        complete(tx, -Errno.EIO);
-    }
-
     private void failZcRequests(final Peer peer, final Connection onlyOn)
     {
         peer.zcRequests.removeIf(tx -> null == onlyOn || tx.connection == onlyOn, failPendingZc);
@@ -1107,19 +1108,8 @@ final class IoAgent implements Agent, LndPort
         EngineTx tx;
         while ((tx = peer.waiting.poll()) != null)
         {
-            peer.sendsFailed.incrementOrdered();
             complete(tx, status);
         }
         peer.idleSinceNs = nowNs;
-    }
-
-    /**
-     * What one flush builds and writes at once; the agent's connections flush one at a time, so they share it.
-     */
-    static final class TxScratch
-    {
-        final IovecArrayFlyweight iov = IovecArrayFlyweight.allocate(Connection.MAX_GATHER * 2);
-        final MsghdrFlyweight msghdr = MsghdrFlyweight.allocate();
-        final UnsafeBuffer fileOffset = new UnsafeBuffer(BufferUtil.allocateDirectAligned(8, 8));
     }
 }

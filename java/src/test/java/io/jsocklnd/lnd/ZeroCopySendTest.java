@@ -452,6 +452,44 @@ class ZeroCopySendTest
     }
 
     @Test
+    void shouldReportAZcSendOnceWrittenInTheUnsafeModeAndNotAgainOnItsAckOrItsFailure() throws Exception
+    {
+        final NodeConfig config;
+        System.setProperty(NodeConfig.UNSAFE_ZC_COMPLETE_ON_WRITE_PROPERTY, "true");
+        try
+        {
+            config = config();
+        }
+        finally
+        {
+            System.clearProperty(NodeConfig.UNSAFE_ZC_COMPLETE_ON_WRITE_PROPERTY);
+        }
+        try (Node node = Node.start(config, new TestNodes.RecordingHandler());
+            KernelPeer kernel = new KernelPeer(940, 3))
+        {
+            awaitBundle(node);
+            send(node, new int[]{20_000, 30_000}, 0);
+            assertEquals(2, readMessage(kernel.bulkIn).cookie0());
+            assertEquals(3, readMessage(kernel.bulkIn).cookie0());
+            final Completions completions = new Completions();
+            expectCompleted(node, completions, 2, 0L, 1L);
+
+            kernel.bulkIn.write(RawPeer.ksockHeader(LE, KSOCK_MSG_NOOP, 0, 2));
+            assertTrue(Await.until(() -> node.counters().get(PEER + "zc_acks_received") == 1L, 5_000));
+            kernel.bulkIn.write(RawPeer.ksockHeader(LE, KSOCK_MSG_NOOP, 0, 9));
+            assertAllClosed(kernel);
+            assertTrue(Await.until(() -> node.counters().get(PEER + "sends_failed") == 1L, 5_000),
+                "the reported send still waiting for its ACK fails with the peer");
+            Await.sleep(200);
+            completions.poll(node);
+            assertEquals(2, completions.total.get(), completions.status::toString);
+            assertEquals(0, completions.repeats.get());
+            assertEquals(0L, node.counters().get("io sends_failed"));
+            assertEquals(0L, node.counters().get("node agent_errors"));
+        }
+    }
+
+    @Test
     void shouldIssueZcRequestsOnV2AndTakeTheirAcksOnControl() throws Exception
     {
         try (Node node = Node.start(config(), new TestNodes.RecordingHandler());
