@@ -6,6 +6,7 @@ import io.jsocklnd.wire.LnetHeaderFlyweight;
 import io.jsocklnd.wire.ProtocolException;
 
 import java.nio.ByteOrder;
+import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_LNET;
 
 /**
  * One established socklnd connection, owned by an IO agent: who it is with and how it speaks, its timestamps and
@@ -85,7 +86,7 @@ final class Connection
      */
     int matchSize(final EngineTx tx)
     {
-        final int lnet = tx.type() == Tx.TYPE_LNET ? LnetHeaderFlyweight.LENGTH + tx.payloadLength : 0;
+        final int lnet = tx.type() == KSOCK_MSG_LNET ? LnetHeaderFlyweight.LENGTH + tx.payloadLength : 0;
         return proto.framingLength() + lnet;
     }
 

@@ -27,8 +27,10 @@ import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_LNET;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
+import static io.jsocklnd.wire.WireConstants.SOCKNAL_KEEPALIVE_PING;
 
 /**
  * The data-plane agent: owns its peers and their connections, reads sends from the application ring,
@@ -867,7 +869,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
      */
     public void complete(final EngineTx tx, final int status)
     {
-        if (tx.type() == Tx.TYPE_LNET)
+        if (tx.type() == KSOCK_MSG_LNET)
         {
             if (status != 0)
             {

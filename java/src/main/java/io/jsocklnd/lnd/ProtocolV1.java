@@ -4,6 +4,7 @@ import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
 
+import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_LNET;
 import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V1;
 
 /**
@@ -53,7 +54,7 @@ final class ProtocolV1 extends SocklndProtocol
 
     public int packFraming(final Tx tx, final MutableDirectBuffer buffer, final int offset, final ByteOrder order)
     {
-        if (tx.type() != Tx.TYPE_LNET)
+        if (tx.type() != KSOCK_MSG_LNET)
         {
             throw new IllegalStateException("V1 carries only LNET messages: type=0x" + Integer.toHexString(tx.type()));
         }

@@ -1,21 +1,14 @@
 package io.jsocklnd.lnd;
 
+import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_LNET;
+import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_NOOP;
+
 /**
  * One queued send on a connection: a NOOP (ZC-ACK or keepalive) or an LNET message. Pooled and owned by
  * the IO agent of its peer; linked into at most one {@link TxQueue} at a time.
  */
 class Tx
 {
-    /**
-     * ksock message type of a NOOP ({@code KSOCK_MSG_NOOP}).
-     */
-    public static final int TYPE_NOOP = 0xc0;
-
-    /**
-     * ksock message type of an LNET message ({@code KSOCK_MSG_LNET}).
-     */
-    public static final int TYPE_LNET = 0xc1;
-
     final ZcCookieSlots cookies = new ZcCookieSlots();
     int type;
     Tx next;
@@ -23,7 +16,7 @@ class Tx
     TxQueue queue;
 
     /**
-     * ksock message type, {@link #TYPE_NOOP} or {@link #TYPE_LNET}.
+     * ksock message type, {@link #KSOCK_MSG_NOOP} or {@link #KSOCK_MSG_LNET}.
      *
      * @return the type.
      */
@@ -50,7 +43,7 @@ class Tx
      */
     public Tx noop(final long ackCookie)
     {
-        type = TYPE_NOOP;
+        type = KSOCK_MSG_NOOP;
         cookies.set(0, ackCookie);
         return this;
     }
@@ -62,7 +55,7 @@ class Tx
      */
     public Tx lnet()
     {
-        type = TYPE_LNET;
+        type = KSOCK_MSG_LNET;
         cookies.clear();
         return this;
     }

@@ -1,5 +1,8 @@
 package io.jsocklnd.lnd;
 
+import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_LNET;
+import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_NOOP;
+
 /**
  * A connection's FIFO of sends not yet started ({@code ksnc_tx_queue}) with its ACK carrier
  * ({@code ksnc_tx_carrier}): the oldest queued send that may still take ZC-ACK cookies. Intrusive doubly
@@ -93,7 +96,7 @@ final class TxQueue
             return null;
         }
 
-        if (current.type == Tx.TYPE_LNET)
+        if (current.type == KSOCK_MSG_LNET)
         {
             append(msg);
             return null;
@@ -122,7 +125,7 @@ final class TxQueue
             return false;
         }
 
-        if (current.type == Tx.TYPE_NOOP)
+        if (current.type == KSOCK_MSG_NOOP)
         {
             append(ackNoop);
             return false;

@@ -16,6 +16,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_LNET;
 
 /**
  * The send side of one connection: its queue ({@code ksnc_tx_queue}) with the protocol's ACK rules, and the
@@ -166,7 +167,7 @@ final class TxWriter
         tx.moveTo(SendState.QUEUED);
         tx.connection = connection;
         tx.queuedAtNs = nowNs;
-        if (tx.type() == Tx.TYPE_LNET)
+        if (tx.type() == KSOCK_MSG_LNET)
         {
             // Only now, with the connection chosen, is it known whether the peer can ACK a ZC request.
             if (tx.payloadLength >= settings.zcMinPayload() && settings.zcEnabled() && proto.zcCapable())
@@ -191,7 +192,7 @@ final class TxWriter
         else
         {
             final Tx carrier = queue.carrier();
-            final boolean onMessage = null != carrier && carrier.type() == Tx.TYPE_LNET;
+            final boolean onMessage = null != carrier && carrier.type() == KSOCK_MSG_LNET;
             if (proto.queueAck(queue, connection.ctype, tx))
             {
                 (onMessage ? counters.acksPiggybacked : counters.noopsMerged).incrementOrdered();
@@ -396,7 +397,7 @@ final class TxWriter
         final int framing = proto.framingLength();
         tx.wireStart = EngineTx.LNET_HEADER_OFFSET - framing;
         proto.packFraming(tx, tx.header, tx.wireStart, ByteOrder.LITTLE_ENDIAN);
-        tx.headerLength = framing + (tx.type() == Tx.TYPE_LNET ? LnetHeaderFlyweight.LENGTH : 0);
+        tx.headerLength = framing + (tx.type() == KSOCK_MSG_LNET ? LnetHeaderFlyweight.LENGTH : 0);
         tx.sent = 0;
         if (null != csum && tx.payloadPath != EngineTx.PAYLOAD_SENDFILE)
         {
@@ -463,7 +464,7 @@ final class TxWriter
         {
             final EngineTx tx = writing[i];
             writing[i] = null;
-            if (tx.type() == Tx.TYPE_LNET)
+            if (tx.type() == KSOCK_MSG_LNET)
             {
                 counters.msgsOut.incrementOrdered();
                 peer.msgsOut.incrementOrdered();

@@ -4,6 +4,7 @@ import org.agrona.collections.Long2ObjectHashMap;
 
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import static io.jsocklnd.wire.WireConstants.SOCKNAL_KEEPALIVE_PING;
 
 /**
  * A peer's zero-copy sends waiting for their ZC-ACK: cookie allocation ({@code ksnp_zc_next_cookie}) and
@@ -25,11 +26,6 @@ final class ZcRequestTable<T>
      * First request cookie, and the value a wrapped counter restarts from.
      */
     public static final long FIRST_COOKIE = 2;
-
-    /**
-     * The V3 keepalive cookie ({@code SOCKNAL_KEEPALIVE_PING}).
-     */
-    public static final long KEEPALIVE_COOKIE = 1;
 
     /**
      * {@link #onAck} result: a NOOP carrying the keepalive cookie, or no ACK at all.
@@ -131,7 +127,7 @@ final class ZcRequestTable<T>
      */
     void nextCookie(final long cookie)
     {
-        if (cookie == 0 || cookie == KEEPALIVE_COOKIE)
+        if (cookie == 0 || cookie == SOCKNAL_KEEPALIVE_PING)
         {
             throw new IllegalArgumentException("reserved cookie: cookie=" + cookie);
         }
@@ -167,7 +163,7 @@ final class ZcRequestTable<T>
         final long first = noop && cookie0 != 0 ? cookie0 : cookie1;
         final long second = cookie1;
 
-        if (keepaliveDefined && second == KEEPALIVE_COOKIE)
+        if (keepaliveDefined && second == SOCKNAL_KEEPALIVE_PING)
         {
             return first == second ? NOTHING_RELEASED : UNKNOWN_COOKIE;
         }

@@ -2,8 +2,8 @@ package io.jsocklnd.lnd;
 
 import io.jsocklnd.harness.Await;
 import io.jsocklnd.harness.Exchange;
-import io.jsocklnd.harness.Traffic;
 import io.jsocklnd.harness.RawPeer;
+import io.jsocklnd.harness.Traffic;
 import io.jsocklnd.harness.TrafficEndpoint;
 import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.wire.HelloFlyweight;

@@ -9,11 +9,11 @@ import io.jsocklnd.wire.Nid;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.management.ObjectName;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,6 +30,7 @@ final class ManyPeersTest
     private static final int AT_ONCE_PEERS = 3_000;
     private static final String[] ENGINE_CLASSES = {
         "io.jsocklnd.lnd.Peer", "io.jsocklnd.lnd.PeerRecord", "io.jsocklnd.lnd.Connection",
+        "io.jsocklnd.lnd.RxMachine", "io.jsocklnd.lnd.TxWriter",
         "io.jsocklnd.lnd.CounterGroup", "io.jsocklnd.lnd.Handshake"};
 
     @BeforeAll
@@ -85,8 +86,12 @@ final class ManyPeersTest
             // The histogram sees them too, so its count of none afterwards means something.
             assertEquals(AT_ONCE_PEERS, instances(heldHistogram.get(), "io.jsocklnd.lnd.Peer") -
                 instances(before, "io.jsocklnd.lnd.Peer"));
-            assertEquals(3L * AT_ONCE_PEERS, instances(heldHistogram.get(), "io.jsocklnd.lnd.Connection") -
-                instances(before, "io.jsocklnd.lnd.Connection"));
+            for (final String perConnection : new String[]{
+                "io.jsocklnd.lnd.Connection", "io.jsocklnd.lnd.RxMachine", "io.jsocklnd.lnd.TxWriter"})
+            {
+                assertEquals(3L * AT_ONCE_PEERS, instances(heldHistogram.get(), perConnection) -
+                    instances(before, perConnection), perConnection);
+            }
 
             assertForgotten(lnet, AT_ONCE_PEERS, before);
             assertEquals(0, log.linesWith("agent error").size(), () -> String.join("\n", log.linesWith("agent error")));

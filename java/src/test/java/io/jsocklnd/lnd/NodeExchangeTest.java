@@ -1,7 +1,7 @@
 package io.jsocklnd.lnd;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import io.jsocklnd.nativeio.DirectMemory;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

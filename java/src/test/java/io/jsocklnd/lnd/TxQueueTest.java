@@ -12,6 +12,8 @@ import java.util.Set;
 import static io.jsocklnd.lnd.ZcAckCoalescer.KEEPALIVE_DROPPED;
 import static io.jsocklnd.lnd.ZcAckCoalescer.MERGED;
 import static io.jsocklnd.lnd.ZcAckCoalescer.NOT_MERGED;
+import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_LNET;
+import static io.jsocklnd.wire.WireConstants.SOCKNAL_KEEPALIVE_PING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -22,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(10)
 class TxQueueTest
 {
-    private static final long KEEPALIVE = ZcRequestTable.KEEPALIVE_COOKIE;
+    private static final long KEEPALIVE = SOCKNAL_KEEPALIVE_PING;
 
     private final TxQueue queue = new TxQueue();
 
@@ -230,7 +232,7 @@ class TxQueueTest
                 {
                     assertTrue(acked.add(tx.cookies().cookie1()), context);
                 }
-                if (tx.type() == Tx.TYPE_LNET)
+                if (tx.type() == KSOCK_MSG_LNET)
                 {
                     sentMessages.add(tx);
                     carriedByMessages += tx.cookies().cookie1() != 0 ? 1 : 0;

@@ -15,13 +15,14 @@ import static io.jsocklnd.lnd.ZcAckCoalescer.KEEPALIVE_DROPPED;
 import static io.jsocklnd.lnd.ZcAckCoalescer.MERGED;
 import static io.jsocklnd.lnd.ZcAckCoalescer.MERGED_CARRIER_FULL;
 import static io.jsocklnd.lnd.ZcAckCoalescer.NOT_MERGED;
+import static io.jsocklnd.wire.WireConstants.SOCKNAL_KEEPALIVE_PING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 @Timeout(10)
 class ZcAckCoalescerTest
 {
-    private static final long KEEPALIVE = ZcRequestTable.KEEPALIVE_COOKIE;
+    private static final long KEEPALIVE = SOCKNAL_KEEPALIVE_PING;
 
     private final ZcCookieSlots carrier = new ZcCookieSlots();
 

@@ -4,9 +4,9 @@ import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.nativeio.NativeConstants;
 import io.jsocklnd.nativeio.NativeSocket;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Timeout;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
