@@ -34,6 +34,8 @@ final class Connection
     long lastRxNs;
     long lastTxProgressNs;
     long lastKeepaliveNs;
+    /** When it went into service, among the agent's connections (its place in {@link Node#connections()}). */
+    long establishedOrder;
 
     /**
      * @param id        the connection's id.

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -63,6 +65,9 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
     private final Long2ObjectHashMap<Peer> peers = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
+    /** The live connections' names for other threads, by {@link Connection#establishedOrder}. */
+    private final ConcurrentSkipListMap<Long, String> established = new ConcurrentSkipListMap<>();
+    private long establishedCount;
     private final ArrayDeque<EngineTx> pool = new ArrayDeque<>();
     private final ArrayDeque<UnsafeBuffer> rxPool = new ArrayDeque<>();
     private final Outbox<AgentMessages.ToConductor> outbox;
@@ -330,21 +335,35 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         }
         catch (final NativeIoException ex)
         {
-            peer.connections.add(c);
-            connections.put(c.id, c);
-            liveConnections.incrementOrdered();
+            register(peer, c);
             closeConnection(c, ex.errno(), "epoll add failed: " + ex.getMessage(), false);
             return;
         }
         // The 10 s keepalive retry starts with the first keepalive, not with the connection (ksnp_send_keepalive = 0).
         c.lastKeepaliveNs = nowNs - KEEPALIVE_RETRY_NS;
-        peer.connections.add(c);
-        connections.put(c.id, c);
-        liveConnections.incrementOrdered();
+        register(peer, c);
         peer.connectionsOpened.incrementOrdered();
         LOG.info("{}: established local={}", c, Addresses.text(attach.localAddress));
 
         launchWaiting(peer);
+    }
+
+    private void register(final Peer peer, final Connection c)
+    {
+        c.establishedOrder = ++establishedCount;
+        peer.connections.add(c);
+        connections.put(c.id, c);
+        established.put(c.establishedOrder, c.label);
+        liveConnections.incrementOrdered();
+    }
+
+    /**
+     * @return the live connections, {@code "conn#ID NID TYPE Vn"} each, in the order they were established (any
+     * thread).
+     */
+    List<String> establishedConnections()
+    {
+        return new ArrayList<>(established.values());
     }
 
     /**
@@ -1086,6 +1105,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         failZcRequests(c.peer, c);
 
         connections.remove(c.id);
+        established.remove(c.establishedOrder);
         liveConnections.getAndAddOrdered(-1);
         c.peer.connections.remove(c);
         c.peer.connectionsClosed.incrementOrdered();

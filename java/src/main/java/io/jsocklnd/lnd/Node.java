@@ -25,7 +25,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -352,22 +351,13 @@ public final class Node implements AutoCloseable
     }
 
     /**
-     * Live connections, read from their counters: one line each, {@code "conn#ID NID TYPE Vn"}.
+     * Live connections: one line each, {@code "conn#ID NID TYPE Vn"}.
      *
      * @return connection lines, in the order they were established.
      */
     public List<String> connections()
     {
-        final List<String> lines = new ArrayList<>();
-        final String suffix = " msgs_in";
-        for (final String label : ioCounters.snapshot().keySet())
-        {
-            if (label.startsWith("conn#") && label.endsWith(suffix))
-            {
-                lines.add(label.substring(0, label.length() - suffix.length()));
-            }
-        }
-        return lines;
+        return ioAgent.establishedConnections();
     }
 
     public void close()
