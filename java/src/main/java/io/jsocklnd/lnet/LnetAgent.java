@@ -253,25 +253,13 @@ final class LnetAgent implements MessageHandler, CompletionHandler, LnetCommands
             return;
         }
         final LibMd md = portals.matched;
-        md.refs++;
-        consume(md);
-        final RxPending p = obtain();
-        p.kind = LNET_MSG_PUT;
-        p.md = md;
-        p.srcNid = header.srcNid();
-        p.srcPid = header.srcPid();
-        p.portal = portal;
-        p.matchBits = header.matchBits();
-        p.hdrData = header.putHdrData();
-        p.rlength = rlength;
-        p.mlength = portals.matchedLength;
-        p.offset = portals.matchedOffset;
+        final RxPending p = receiving(connectionId, LNET_MSG_PUT, md, header, portal, header.matchBits(),
+            header.putHdrData(), rlength, portals.matchedLength, portals.matchedOffset);
         p.ackInterfaceCookie = header.wmdInterfaceCookie();
         p.ackObjectCookie = header.wmdObjectCookie();
         p.ack = (md.options & MemoryDescriptor.ACK_DISABLE) == 0 &&
             !(p.ackInterfaceCookie == LNET_WIRE_HANDLE_COOKIE_NONE &&
             p.ackObjectCookie == LNET_WIRE_HANDLE_COOKIE_NONE);
-        pending.put(connectionId, p);
         if (p.mlength > 0)
         {
             decision.deliverTo(md.address + p.offset, p.mlength);
@@ -355,21 +343,7 @@ final class LnetAgent implements MessageHandler, CompletionHandler, LnetCommands
             counters.dropTooLong.incrementOrdered();
             return;
         }
-        md.refs++;
-        consume(md);
-        final RxPending p = obtain();
-        p.kind = LNET_MSG_REPLY;
-        p.md = md;
-        p.srcNid = header.srcNid();
-        p.srcPid = header.srcPid();
-        p.portal = md.lastPortal;
-        p.matchBits = 0;
-        p.hdrData = 0;
-        p.rlength = rlength;
-        p.mlength = mlength;
-        p.offset = 0;
-        p.ack = false;
-        pending.put(connectionId, p);
+        receiving(connectionId, LNET_MSG_REPLY, md, header, md.lastPortal, 0, 0, rlength, mlength, 0);
         if (mlength > 0)
         {
             decision.deliverTo(md.address, mlength);
@@ -491,6 +465,31 @@ final class LnetAgent implements MessageHandler, CompletionHandler, LnetCommands
             stopMatching(md);
         }
         table.free(md);
+    }
+
+    /**
+     * A matched PUT or REPLY whose payload is coming on a connection: it holds its descriptor until done.
+     */
+    private RxPending receiving(
+        final long connectionId, final int kind, final LibMd md, final LnetHeaderFlyweight header, final int portal,
+        final long matchBits, final long hdrData, final int rlength, final int mlength, final int offset)
+    {
+        md.refs++;
+        consume(md);
+        final RxPending p = obtain();
+        p.kind = kind;
+        p.md = md;
+        p.srcNid = header.srcNid();
+        p.srcPid = header.srcPid();
+        p.portal = portal;
+        p.matchBits = matchBits;
+        p.hdrData = hdrData;
+        p.rlength = rlength;
+        p.mlength = mlength;
+        p.offset = offset;
+        p.ack = false;
+        pending.put(connectionId, p);
+        return p;
     }
 
     private RxPending obtain()
