@@ -21,6 +21,11 @@ final class Peer
 
     final long nid;
     int pid;
+    /**
+     * The incarnation of the peer's connections here, for the IO agent's own check at attach
+     * ({@link Admission#peerRestarted}): this peer may outlive the conductor's record of it (sends waiting, ZC
+     * requests not yet ACKed), and what it holds from an earlier incarnation must go when a new one attaches.
+     */
     long incarnation;
     final List<Connection> connections = new ArrayList<>(4);
     final ArrayDeque<EngineTx> waiting = new ArrayDeque<>();

@@ -15,6 +15,7 @@ final class PeerRecord
 
     final long nid;
     int pid;
+    /** The incarnation the peer's hellos showed, for admission ({@link Admission}); the IO agent keeps its own. */
     long incarnation;
     /** Hello version negotiated with this peer's live connections, 0 when none. */
     int version;
