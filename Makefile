@@ -3,7 +3,8 @@
 SHELL       := /bin/bash
 CC          ?= gcc
 CFLAGS      ?= -O2 -g
-JSL_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -D_GNU_SOURCE -Inative/include
+WARN_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
+JSL_CFLAGS  := $(WARN_CFLAGS) -fPIC -fvisibility=hidden -Inative/include
 MVN         ?= mvn
 MVN_FLAGS   ?= -B -q
 BUILD       := native/build
@@ -11,6 +12,8 @@ LIB         := $(BUILD)/libjsl.so
 NATIVE_SRC  := $(wildcard native/src/*.c)
 NATIVE_HDR  := $(wildcard native/include/*.h native/src/*.h)
 NATIVE_TEST := $(wildcard native/test/*.c)
+BENCH_SRC   := $(wildcard native/bench/*.c)
+RAWBENCH    := $(BUILD)/jsl_rawbench
 CP_FILE     := java/target/test-classpath.txt
 FUZZ_SECONDS      ?= 5
 FUZZ_LONG_SECONDS ?= 300
@@ -19,11 +22,16 @@ FUZZ_LONG_SECONDS ?= 300
 
 all: native jar
 
-native: $(LIB)
+native: $(LIB) $(RAWBENCH)
 
 $(LIB): $(NATIVE_SRC) $(NATIVE_HDR)
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) $(JSL_CFLAGS) -shared -o $@ $(NATIVE_SRC)
+
+# Raw TCP baseline of the end-to-end benchmarks (rtt, bulk, rate); standalone, not linked to libjsl.
+$(RAWBENCH): $(BENCH_SRC)
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(WARN_CFLAGS) -pthread -o $@ $(BENCH_SRC)
 
 $(BUILD)/jsl_test: $(NATIVE_TEST) $(LIB)
 	$(CC) $(CFLAGS) $(JSL_CFLAGS) -o $@ $(NATIVE_TEST) -L$(BUILD) -ljsl -Wl,-rpath,'$$ORIGIN'
