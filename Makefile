@@ -18,7 +18,7 @@ CP_FILE     := java/target/test-classpath.txt
 FUZZ_SECONDS      ?= 5
 FUZZ_LONG_SECONDS ?= 300
 
-.PHONY: all native native-test jar test java-test package-cycles fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-e2e soak scale clean
+.PHONY: all native native-test jar test java-test package-cycles fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-tiny bench-jmh bench-e2e soak scale clean
 
 all: native jar
 
@@ -66,11 +66,26 @@ launcher-test: jar
 package-cycles: jar
 	java scripts/PackageCycles.java java/target/classes io.jsocklnd
 
-test: native native-test java-test package-cycles fuzz-short launcher-test demo
+test: native native-test java-test package-cycles fuzz-short launcher-test demo bench-tiny
+
+# End-to-end cases against a raw C baseline measured in the same run (native/build/jsl_rawbench): one line per
+# case, `case=NAME jsocklnd=X baseline=Y unit=U ratio=R`, plus bench.csv and bench.png in BENCH_OUT. Never gates
+# CI; `make test` runs one tiny round (bench-tiny) so the rig keeps working.
+BENCH_ROUNDS ?= 5
+BENCH_OUT ?= java/target/bench
+bench: jar $(CP_FILE)
+	java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
+	  -Dorg.slf4j.simpleLogger.logFile=$(BENCH_OUT).log io.jsocklnd.demo.Bench --raw $(BUILD)/jsl_rawbench \
+	  --out $(BENCH_OUT) --rounds $(BENCH_ROUNDS)
+
+bench-tiny: jar $(CP_FILE)
+	java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
+	  -Dorg.slf4j.simpleLogger.logFile=$(BENCH_OUT)-tiny.log io.jsocklnd.demo.Bench --raw $(BUILD)/jsl_rawbench \
+	  --out $(BENCH_OUT)-tiny --rounds 1 --scale tiny
 
 # JMH micro-benchmarks (classes named *Benchmark under java/src/test); BENCH=regex selects, e.g. BENCH=NativeCall.
 BENCH ?= ZcCookieBenchmark
-bench: native $(CP_FILE)
+bench-jmh: native $(CP_FILE)
 	$(MVN) $(MVN_FLAGS) -f java/pom.xml test-compile
 	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) org.openjdk.jmh.Main -prof gc $(BENCH)
 

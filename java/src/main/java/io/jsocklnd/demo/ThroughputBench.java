@@ -150,7 +150,7 @@ public final class ThroughputBench
         }
     }
 
-    private static double jsocklnd(final long messages, final int message, final NodeConfig.ZcMode mode)
+    static double jsocklnd(final long messages, final int message, final NodeConfig.ZcMode mode)
         throws Exception
     {
         final Sink sink = new Sink(message);

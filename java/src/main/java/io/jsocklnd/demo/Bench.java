@@ -1,0 +1,366 @@
+package io.jsocklnd.demo;
+
+import io.jsocklnd.lnd.NodeConfig;
+import io.jsocklnd.lnet.EventHandler;
+import io.jsocklnd.lnet.EventQueue;
+import io.jsocklnd.lnet.Lnet;
+import io.jsocklnd.lnet.LnetEventType;
+import io.jsocklnd.lnet.MemoryDescriptor;
+import io.jsocklnd.wire.WireConstants;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import static io.jsocklnd.wire.WireConstants.LNET_NID_ANY;
+import static io.jsocklnd.wire.WireConstants.LNET_PID_ANY;
+
+/**
+ * {@code make bench}: each case measured in the same run by jsocklnd and by a raw baseline, a small C program
+ * ({@code native/build/jsl_rawbench}) that uses the same system calls as the path compared, over loopback. One
+ * line per case, {@code case=NAME jsocklnd=X baseline=Y unit=U ratio=R}, where the ratio is the median over the
+ * rounds of jsocklnd/baseline (for latency lower is better, for rates higher), plus {@code bench.csv} (every
+ * round) and {@code bench.png} (the ratios) in the output directory. Machines are noisy: compare ratios of one
+ * run, never absolute figures across runs.
+ *
+ * <p>Arguments: {@code --raw PATH} (the C baseline), {@code --out DIR}, {@code --rounds N} (default 5),
+ * {@code --scale tiny|full} (tiny: a few messages per case, to check that the rig works).
+ */
+public final class Bench
+{
+    /** Wire bytes of a 0-byte LNet PUT, and of its ACK, on a V3 connection: ksock header + LNet header. */
+    private static final int PUT0_WIRE = 24 + 72;
+    /** Wire bytes of a 64-byte LNet PUT on a V3 connection. */
+    private static final int PUT64_WIRE = PUT0_WIRE + 64;
+    private static final int PORTAL = 7;
+    private static final String SERVER_IP = "127.0.91.1";
+    private static final String CLIENT_IP = "127.0.91.2";
+    private static final String RAW_SERVER_IP = "127.0.92.1";
+    private static final String RAW_CLIENT_IP = "127.0.92.2";
+    private static final long CASE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(120);
+    private static final long RTT_BUDGET_NS = TimeUnit.SECONDS.toNanos(10);
+
+    private final Path raw;
+    private final int rounds;
+    private final boolean tiny;
+    private final Map<String, List<double[]>> results = new LinkedHashMap<>();
+    private final Map<String, String> units = new LinkedHashMap<>();
+    private int rawPort = 9300;
+
+    private Bench(final Path raw, final int rounds, final boolean tiny)
+    {
+        this.raw = raw;
+        this.rounds = rounds;
+        this.tiny = tiny;
+    }
+
+    /**
+     * Run the bench.
+     *
+     * @param args see the class description.
+     * @throws Exception on a failure of either side.
+     */
+    public static void main(final String[] args) throws Exception
+    {
+        Path raw = Path.of("native/build/jsl_rawbench");
+        Path out = Path.of("java/target/bench");
+        int rounds = 5;
+        boolean tiny = false;
+        for (int i = 0; i < args.length; i++)
+        {
+            switch (args[i])
+            {
+                case "--raw":
+                    raw = Path.of(args[++i]);
+                    break;
+                case "--out":
+                    out = Path.of(args[++i]);
+                    break;
+                case "--rounds":
+                    rounds = Integer.parseInt(args[++i]);
+                    break;
+                case "--scale":
+                    tiny = "tiny".equals(args[++i]);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown argument: " + args[i]);
+            }
+        }
+        if (!Files.isExecutable(raw))
+        {
+            throw new IllegalStateException("raw baseline not built: " + raw + " (make native)");
+        }
+        final Bench bench = new Bench(raw, rounds, tiny);
+        bench.run();
+        Files.createDirectories(out);
+        bench.writeCsv(out.resolve("bench.csv"));
+        BenchPlot.write(out.resolve("bench.png"), bench.medians());
+        bench.print(System.out);
+        System.out.println("bench: every round in " + out.resolve("bench.csv") + ", ratios plotted in " +
+            out.resolve("bench.png"));
+    }
+
+    private void run() throws Exception
+    {
+        final int rttCount = tiny ? 200 : 20_000;
+        final int rateCount = tiny ? 2_000 : 500_000;
+        final int bulkCount = tiny ? 16 : 1024;
+        for (int round = 1; round <= rounds; round++)
+        {
+            System.out.println("bench: round " + round + " of " + rounds);
+            for (final boolean spin : new boolean[]{false, true})
+            {
+                final String mode = spin ? "busyspin" : "blocking";
+                final Map<String, String> rawRtt = rawBench("rtt", "--mode", spin ? "busypoll" : "blocking",
+                    "--size", Integer.toString(PUT0_WIRE), "--count", Integer.toString(rttCount),
+                    "--warmup", Integer.toString(rttCount / 10));
+                final Histogram lnd = lnetRtt(spin, rttCount);
+                record("rtt_p50_0B_" + mode, lnd.getValueAtPercentile(50) / 1000.0,
+                    Double.parseDouble(rawRtt.get("p50_ns")) / 1000.0, "us");
+                record("rtt_p99_0B_" + mode, lnd.getValueAtPercentile(99) / 1000.0,
+                    Double.parseDouble(rawRtt.get("p99_ns")) / 1000.0, "us");
+            }
+            final double lndRate = lnetRate(rateCount);
+            for (final int batch : new int[]{1, 16})
+            {
+                final Map<String, String> rawRate = rawBench("rate", "--size", Integer.toString(PUT64_WIRE),
+                    "--count", Integer.toString(rateCount), "--batch", Integer.toString(batch));
+                record(batch == 1 ? "rate_64B" : "rate_64B_batched", lndRate / 1e6,
+                    Double.parseDouble(rawRate.get("msgs_per_s")) / 1e6, "Mmsgs/s");
+            }
+            final NodeConfig.ZcMode[] modes = {NodeConfig.ZcMode.COPY, NodeConfig.ZcMode.SPLICE,
+                NodeConfig.ZcMode.MSG_ZEROCOPY};
+            final String[] rawModes = {"send", "splice", "msg_zerocopy"};
+            for (int i = 0; i < modes.length; i++)
+            {
+                final Map<String, String> rawBulk = rawBench("bulk", "--mode", rawModes[i],
+                    "--size", Integer.toString(WireConstants.LNET_MAX_PAYLOAD), "--count", Integer.toString(bulkCount));
+                final double lnd = ThroughputBench.jsocklnd(bulkCount, WireConstants.LNET_MAX_PAYLOAD, modes[i]);
+                record("bulk_1MiB_" + modes[i].name().toLowerCase(), lnd,
+                    Double.parseDouble(rawBulk.get("gbit_per_s")), "Gbit/s");
+            }
+        }
+    }
+
+    /**
+     * Round trips of a 0-byte PUT with its LNet ACK between two nodes, the client waiting for each ACK event:
+     * parked between polls, or spinning on them with busy-spinning agents.
+     */
+    private Histogram lnetRtt(final boolean spin, final int count) throws Exception
+    {
+        final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        final EventQueue clientEvents = new EventQueue(1 << 16);
+        try (Lnet server = Lnet.start(config(SERVER_IP, spin));
+            Lnet client = Lnet.start(config(CLIENT_IP, spin)))
+        {
+            final ByteBuffer empty = ByteBuffer.allocateDirect(64);
+            server.attach(PORTAL, LNET_NID_ANY, LNET_PID_ANY, 0, 0, new MemoryDescriptor().memory(empty)
+                .options(MemoryDescriptor.OP_PUT | MemoryDescriptor.MANAGE_REMOTE).persistent().eventQueue(null));
+            final long md = client.bind(new MemoryDescriptor().memory(empty.duplicate().limit(0).slice())
+                .persistent().eventQueue(clientEvents));
+            final long[] acks = {0};
+            final EventHandler onEvent = event ->
+            {
+                if (event.type() == LnetEventType.ACK)
+                {
+                    acks[0]++;
+                }
+            };
+            final int warmup = count / 10;
+            final long deadlineNs = System.nanoTime() + CASE_TIMEOUT_NS;
+            // A slow case (busy-spin on two CPUs takes milliseconds a round trip) stops at its time budget.
+            final long budgetEndNs = System.nanoTime() + RTT_BUDGET_NS;
+            for (int i = 0; i < warmup + count && (histogram.getTotalCount() < 100 || System.nanoTime() < budgetEndNs);
+                i++)
+            {
+                final long startNs = System.nanoTime();
+                final long want = acks[0] + 1;
+                while (client.put(md, true, server.nid(), server.pid(), PORTAL, 0, 0, 0) != 0)
+                {
+                    idle(spin, deadlineNs);
+                }
+                while (acks[0] < want)
+                {
+                    if (clientEvents.poll(onEvent, 16) == 0)
+                    {
+                        idle(spin, deadlineNs);
+                    }
+                }
+                if (i >= warmup)
+                {
+                    histogram.recordValue(System.nanoTime() - startNs);
+                }
+            }
+        }
+        return histogram;
+    }
+
+    /**
+     * Pipelined 64-byte PUTs without ACK from one node to another: messages per second from the first PUT
+     * to the last PUT event at the receiver.
+     */
+    private double lnetRate(final int count) throws Exception
+    {
+        final EventQueue serverEvents = new EventQueue(1 << 22);
+        try (Lnet server = Lnet.start(config(SERVER_IP, false));
+            Lnet client = Lnet.start(config(CLIENT_IP, false)))
+        {
+            server.attach(PORTAL, LNET_NID_ANY, LNET_PID_ANY, 0, 0, new MemoryDescriptor()
+                .memory(ByteBuffer.allocateDirect(64))
+                .options(MemoryDescriptor.OP_PUT | MemoryDescriptor.MANAGE_REMOTE).persistent().eventQueue(serverEvents));
+            final long md = client.bind(new MemoryDescriptor().memory(ByteBuffer.allocateDirect(64))
+                .persistent().eventQueue(null));
+            final AtomicLong received = new AtomicLong();
+            final AtomicLong lastNs = new AtomicLong();
+            final long deadlineNs = System.nanoTime() + CASE_TIMEOUT_NS;
+            final Thread receiver = new Thread(() ->
+            {
+                final EventHandler onPut = event ->
+                {
+                    if (event.type() == LnetEventType.PUT)
+                    {
+                        lastNs.set(System.nanoTime());
+                        received.incrementAndGet();
+                    }
+                };
+                while (received.get() < count && System.nanoTime() - deadlineNs < 0)
+                {
+                    if (serverEvents.poll(onPut, 256) == 0)
+                    {
+                        LockSupport.parkNanos(1_000);
+                    }
+                }
+            }, "bench-receiver");
+            receiver.start();
+            final long startNs = System.nanoTime();
+            for (int i = 0; i < count; i++)
+            {
+                while (client.put(md, false, server.nid(), server.pid(), PORTAL, 0, 0, i) != 0)
+                {
+                    idle(false, deadlineNs);
+                }
+            }
+            receiver.join(TimeUnit.NANOSECONDS.toMillis(CASE_TIMEOUT_NS));
+            if (received.get() < count)
+            {
+                throw new IllegalStateException("rate: " + received.get() + " of " + count + " PUTs arrived");
+            }
+            return count / ((lastNs.get() - startNs) / 1e9);
+        }
+    }
+
+    private static void idle(final boolean spin, final long deadlineNs)
+    {
+        if (System.nanoTime() - deadlineNs > 0)
+        {
+            throw new IllegalStateException("bench case took longer than " +
+                TimeUnit.NANOSECONDS.toSeconds(CASE_TIMEOUT_NS) + " s");
+        }
+        if (spin)
+        {
+            Thread.onSpinWait();
+        }
+        else
+        {
+            LockSupport.parkNanos(1_000);
+        }
+    }
+
+    private static NodeConfig config(final String ip, final boolean spin)
+    {
+        return new NodeConfig().nid(ip + "@tcp").busySpin(spin);
+    }
+
+    /**
+     * Run the C baseline for one measurement and read its result line.
+     */
+    private Map<String, String> rawBench(final String kind, final String... options) throws IOException, InterruptedException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(raw.toString());
+        command.add(kind);
+        command.addAll(Arrays.asList(options));
+        command.addAll(List.of("--server", RAW_SERVER_IP, "--client", RAW_CLIENT_IP, "--port",
+            Integer.toString(rawPort++)));
+        final Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        if (!process.waitFor(CASE_TIMEOUT_NS, TimeUnit.NANOSECONDS) || process.exitValue() != 0)
+        {
+            process.destroyForcibly();
+            throw new IllegalStateException("raw baseline failed: " + String.join(" ", command) + " -> " + output);
+        }
+        final Map<String, String> values = new LinkedHashMap<>();
+        for (final String pair : output.split("\\s+"))
+        {
+            final int eq = pair.indexOf('=');
+            if (eq > 0)
+            {
+                values.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        return values;
+    }
+
+    private void record(final String name, final double jsocklnd, final double baseline, final String unit)
+    {
+        results.computeIfAbsent(name, k -> new ArrayList<>()).add(new double[]{jsocklnd, baseline});
+        units.put(name, unit);
+    }
+
+    /**
+     * @return per case: median jsocklnd, median baseline, median ratio.
+     */
+    private Map<String, double[]> medians()
+    {
+        final Map<String, double[]> medians = new LinkedHashMap<>();
+        results.forEach((name, runs) ->
+        {
+            final double[] lnd = runs.stream().mapToDouble(r -> r[0]).sorted().toArray();
+            final double[] base = runs.stream().mapToDouble(r -> r[1]).sorted().toArray();
+            final double[] ratio = runs.stream().mapToDouble(r -> r[0] / r[1]).sorted().toArray();
+            medians.put(name, new double[]{median(lnd), median(base), median(ratio)});
+        });
+        return medians;
+    }
+
+    private static double median(final double[] sorted)
+    {
+        final int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private void print(final PrintStream out)
+    {
+        medians().forEach((name, m) -> out.printf("case=%s jsocklnd=%.3f baseline=%.3f unit=%s ratio=%.2f%n",
+            name, m[0], m[1], units.get(name), m[2]));
+    }
+
+    private void writeCsv(final Path file) throws IOException
+    {
+        try (PrintWriter csv = new PrintWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8)))
+        {
+            csv.println("case,round,jsocklnd,baseline,unit,ratio");
+            results.forEach((name, runs) ->
+            {
+                for (int i = 0; i < runs.size(); i++)
+                {
+                    final double[] r = runs.get(i);
+                    csv.printf("%s,%d,%.4f,%.4f,%s,%.4f%n", name, i + 1, r[0], r[1], units.get(name), r[0] / r[1]);
+                }
+            });
+        }
+    }
+}
