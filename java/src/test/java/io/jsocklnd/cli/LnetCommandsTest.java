@@ -109,6 +109,23 @@ class LnetCommandsTest
         assertTrue(run.out().contains(SERVER + ": pid 12345 features NI_STATUS|RTE_DISABLED (0x6)"), run.out());
         assertTrue(run.out().contains("  " + SERVER + " up"), run.out());
         assertEquals(3, countMatches(run.out(), "rtt [0-9.]+ ms"), run.out());
+        assertTrue(run.out().contains("--- " + SERVER + " ping statistics ---\n3 pings sent, 3 received, 0% loss"),
+            run.out());
+        assertEquals(1, countMatches(run.out(), "rtt min/avg/p50/p99/max = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms"),
+            run.out());
+    }
+
+    @Test
+    void shouldTakeAnIntervalAndCountLostPings()
+    {
+        final Run run = run(new PingCommand(), "--nid", client(), "--count", "3", "--interval", "0.3", SERVER);
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(1, countMatches(run.out(), "3 pings sent, 3 received, 0% loss, time [0-9]+ ms"), run.out());
+
+        final Run lost = run(new PingCommand(), "--nid", client(), "--count", "2", "--timeout", "1", "127.0.64.250@tcp");
+        assertEquals(1, lost.exit());
+        assertTrue(lost.out().contains("2 pings sent, 0 received, 100% loss"), lost.out());
+        assertEquals(0, countMatches(lost.out(), "rtt min/avg"), lost.out());
     }
 
     @Test
