@@ -94,7 +94,8 @@ public final class Node implements AutoCloseable
         {
             case DEDICATED:
                 runners = new AgentRunner[]{
-                    new AgentRunner(idleStrategy(), errorHandler, null, conductor),
+                    // Only the thread that carries messages spins: a spinning conductor would take a CPU from it.
+                    new AgentRunner(backOff(), errorHandler, null, conductor),
                     new AgentRunner(idleStrategy(), errorHandler, null, ioAgent)};
                 invoker = null;
                 break;
@@ -112,8 +113,12 @@ public final class Node implements AutoCloseable
 
     private IdleStrategy idleStrategy()
     {
-        return config.busySpin() ? new BusySpinIdleStrategy() :
-            new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+        return config.busySpin() ? new BusySpinIdleStrategy() : backOff();
+    }
+
+    private static IdleStrategy backOff()
+    {
+        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
     }
 
     /**

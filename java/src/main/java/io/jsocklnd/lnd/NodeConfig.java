@@ -699,8 +699,10 @@ public final class NodeConfig
     }
 
     /**
-     * @param busySpin whether agent threads spin instead of backing off when idle (lowest latency); refused with
-     *                 {@link ThreadingMode#INVOKER}, which has no agent thread.
+     * @param busySpin whether the thread that carries messages (the IO agent's, or the one thread of
+     *                 {@link ThreadingMode#SHARED}) spins instead of backing off when idle (lowest latency); the
+     *                 conductor's own thread ({@link ThreadingMode#DEDICATED}) backs off all the same, so as not to
+     *                 take a CPU from it. Refused with {@link ThreadingMode#INVOKER}, which has no agent thread.
      * @return this.
      */
     public NodeConfig busySpin(final boolean busySpin)
