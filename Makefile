@@ -73,15 +73,13 @@ test: native native-test java-test package-cycles fuzz-short launcher-test demo 
 # CI; `make test` runs one tiny round (bench-tiny) so the rig keeps working.
 BENCH_ROUNDS ?= 5
 BENCH_OUT ?= java/target/bench
+BENCH_RUN = java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
+	  -Dorg.slf4j.simpleLogger.logFile=$(1).log io.jsocklnd.demo.Bench --raw $(BUILD)/jsl_rawbench --out $(1)
 bench: jar $(CP_FILE)
-	java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
-	  -Dorg.slf4j.simpleLogger.logFile=$(BENCH_OUT).log io.jsocklnd.demo.Bench --raw $(BUILD)/jsl_rawbench \
-	  --out $(BENCH_OUT) --rounds $(BENCH_ROUNDS)
+	$(call BENCH_RUN,$(BENCH_OUT)) --rounds $(BENCH_ROUNDS)
 
 bench-tiny: jar $(CP_FILE)
-	java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
-	  -Dorg.slf4j.simpleLogger.logFile=$(BENCH_OUT)-tiny.log io.jsocklnd.demo.Bench --raw $(BUILD)/jsl_rawbench \
-	  --out $(BENCH_OUT)-tiny --rounds 1 --scale tiny
+	$(call BENCH_RUN,$(BENCH_OUT)-tiny) --rounds 1 --scale tiny
 
 # JMH micro-benchmarks (classes named *Benchmark under java/src/test); BENCH=regex selects, e.g. BENCH=NativeCall.
 BENCH ?= ZcCookieBenchmark
