@@ -224,8 +224,17 @@ public final class TrafficEndpoint implements AutoCloseable
         return null;
     }
 
+    /**
+     * Stop the node; an exception that escaped one of its agents meanwhile (each is logged) fails the test here.
+     */
     public void close()
     {
         node.close();
+        final long agentErrors = node.counters().get("node agent_errors");
+        if (agentErrors != 0)
+        {
+            throw new IllegalStateException(agentErrors + " exception(s) escaped the agents of " + Nid.toString(nid) +
+                " (see the log)");
+        }
     }
 }
