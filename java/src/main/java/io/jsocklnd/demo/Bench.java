@@ -6,6 +6,8 @@ import io.jsocklnd.lnet.EventQueue;
 import io.jsocklnd.lnet.Lnet;
 import io.jsocklnd.lnet.LnetEventType;
 import io.jsocklnd.lnet.MemoryDescriptor;
+import io.jsocklnd.nativeio.NativeConstants;
+import io.jsocklnd.nativeio.NativeIo;
 import io.jsocklnd.wire.WireConstants;
 import org.HdrHistogram.Histogram;
 
@@ -21,6 +23,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -109,6 +112,8 @@ public final class Bench
         bench.writeCsv(out.resolve("bench.csv"));
         BenchPlot.write(out.resolve("bench.png"), bench.medians());
         bench.print(System.out);
+        System.out.printf("bench: an idle node (connected, no traffic, back-off idling) uses %.1f%% of a core%n",
+            bench.idleCpuPercent());
         System.out.println("bench: every round in " + out.resolve("bench.csv") + ", ratios plotted in " +
             out.resolve("bench.png"));
     }
@@ -144,13 +149,37 @@ public final class Bench
             final NodeConfig.ZcMode[] modes = {NodeConfig.ZcMode.COPY, NodeConfig.ZcMode.SPLICE,
                 NodeConfig.ZcMode.MSG_ZEROCOPY};
             final String[] rawModes = {"send", "splice", "msg_zerocopy"};
+            final String size = Integer.toString(WireConstants.LNET_MAX_PAYLOAD);
             for (int i = 0; i < modes.length; i++)
             {
                 final Map<String, String> rawBulk = rawBench("bulk", "--mode", rawModes[i],
-                    "--size", Integer.toString(WireConstants.LNET_MAX_PAYLOAD), "--count", Integer.toString(bulkCount));
+                    "--size", size, "--count", Integer.toString(bulkCount));
                 final double lnd = ThroughputBench.jsocklnd(bulkCount, WireConstants.LNET_MAX_PAYLOAD, modes[i]);
                 record("bulk_1MiB_" + modes[i].name().toLowerCase(), lnd,
                     Double.parseDouble(rawBulk.get("gbit_per_s")), "Gbit/s");
+            }
+            final Path file = Files.createTempFile("jsocklnd-bench", ".bin");
+            try
+            {
+                final byte[] bytes = new byte[WireConstants.LNET_MAX_PAYLOAD];
+                new SplittableRandom(round).nextBytes(bytes);
+                Files.write(file, bytes);
+                final Map<String, String> rawFile = rawBench("bulk", "--mode", "sendfile", "--size", size,
+                    "--count", Integer.toString(bulkCount), "--file", file.toString());
+                final int fd = NativeIo.open(file, NativeConstants.O_RDONLY | NativeConstants.O_CLOEXEC, 0);
+                try
+                {
+                    record("bulk_1MiB_sendfile", ThroughputBench.jsocklnd(bulkCount, WireConstants.LNET_MAX_PAYLOAD,
+                        NodeConfig.ZcMode.SPLICE, fd), Double.parseDouble(rawFile.get("gbit_per_s")), "Gbit/s");
+                }
+                finally
+                {
+                    NativeIo.close(fd);
+                }
+            }
+            finally
+            {
+                Files.deleteIfExists(file);
             }
         }
     }
@@ -269,6 +298,26 @@ public final class Bench
     /**
      * Wait a moment: drive the node (spinning, the client is an INVOKER node) or park.
      */
+    /**
+     * CPU of this process while two connected nodes carry nothing, per node, as a share of one core.
+     */
+    private double idleCpuPercent() throws Exception
+    {
+        final com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean)java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        try (Lnet server = Lnet.start(config(SERVER_IP, false));
+            Lnet client = Lnet.start(config(CLIENT_IP, false)))
+        {
+            client.ping(server.nid(), server.pid(), 10, TimeUnit.SECONDS);
+            final long windowNs = TimeUnit.MILLISECONDS.toNanos(tiny ? 500 : 5_000);
+            final long cpuBefore = os.getProcessCpuTime();
+            final long startNs = System.nanoTime();
+            LockSupport.parkNanos(windowNs);
+            final long cpuNs = os.getProcessCpuTime() - cpuBefore;
+            return 100.0 * cpuNs / (System.nanoTime() - startNs) / 2;
+        }
+    }
+
     private static void idle(final Lnet client, final boolean spin, final long deadlineNs)
     {
         if (System.nanoTime() - deadlineNs > 0)

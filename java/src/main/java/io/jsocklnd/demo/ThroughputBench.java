@@ -153,6 +153,17 @@ public final class ThroughputBench
     static double jsocklnd(final long messages, final int message, final NodeConfig.ZcMode mode)
         throws Exception
     {
+        return jsocklnd(messages, message, mode, -1);
+    }
+
+    /**
+     * @param fileFd an open file of at least {@code message} bytes to send the payloads from by sendfile, or -1
+     *               to send them from memory in {@code mode}.
+     * @return Gbit/s.
+     */
+    static double jsocklnd(final long messages, final int message, final NodeConfig.ZcMode mode, final int fileFd)
+        throws Exception
+    {
         final Sink sink = new Sink(message);
         final NodeConfig senderConfig = new NodeConfig().nid("127.0.0.14@tcp").threadingMode(THREADING)
             .busySpin(BUSY_SPIN && THREADING != NodeConfig.ThreadingMode.INVOKER).zcMode(mode);
@@ -183,7 +194,7 @@ public final class ThroughputBench
             final int window = 32;
 
             // Warm the connections up before timing.
-            tx.send(dst, WireConstants.LNET_PID_LUSTRE, header, 0, address, message, -1);
+            send(tx, dst, header, address, message, fileFd, -1);
             final long warmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (completed[0] < 1 && System.nanoTime() - warmDeadline < 0)
             {
@@ -208,7 +219,7 @@ public final class ThroughputBench
                 }
                 tx.pollCompletions(onCompletion, window);
                 if (sent < messages && sent - completed[0] < window &&
-                    tx.send(dst, WireConstants.LNET_PID_LUSTRE, header, 0, address, message, sent))
+                    send(tx, dst, header, address, message, fileFd, sent))
                 {
                     sent++;
                 }
@@ -227,6 +238,14 @@ public final class ThroughputBench
             }
             return (sink.messages.get() - base) * (double)message * 8 / seconds / 1e9;
         }
+    }
+
+    private static boolean send(
+        final Node tx, final long dst, final UnsafeBuffer header, final long address, final int message,
+        final int fileFd, final long id)
+    {
+        return fileFd < 0 ? tx.send(dst, WireConstants.LNET_PID_LUSTRE, header, 0, address, message, id) :
+            tx.sendFile(dst, WireConstants.LNET_PID_LUSTRE, header, 0, fileFd, 0, message, id);
     }
 
     private static final class Sink implements MessageHandler
