@@ -184,4 +184,8 @@ JSL_API int jsl_epoll_ctl(int epfd, int op, int fd, int events, int64_t data);
  * the number filled, 0 after timeout_ms. A retry after EINTR starts the timeout again. */
 JSL_API int jsl_epoll_wait(int epfd, int64_t events, int maxevents, int timeout_ms);
 
+/* eventfd(2) with initial count initval and EFD_NONBLOCK/EFD_CLOEXEC flags; returns the fd. A thread that
+ * writes 8 bytes (a count) to it makes it readable in an epoll set, which wakes the thread waiting there. */
+JSL_API int jsl_eventfd(int initval, int flags);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -50,7 +51,7 @@ static const struct jsl_const jsl_consts[] = {
 
     JSL_K(EPOLLIN), JSL_K(EPOLLOUT), JSL_K(EPOLLERR), JSL_K(EPOLLHUP), JSL_K(EPOLLRDHUP),
     JSL_K(EPOLLET), JSL_K(EPOLLONESHOT), JSL_K(EPOLL_CTL_ADD), JSL_K(EPOLL_CTL_MOD),
-    JSL_K(EPOLL_CTL_DEL), JSL_K(EPOLL_CLOEXEC),
+    JSL_K(EPOLL_CTL_DEL), JSL_K(EPOLL_CLOEXEC), JSL_K(EFD_NONBLOCK), JSL_K(EFD_CLOEXEC),
     JSL_K(POLLIN), JSL_K(POLLOUT), JSL_K(POLLERR), JSL_K(POLLHUP),
 
     JSL_K(SPLICE_F_MOVE), JSL_K(SPLICE_F_NONBLOCK), JSL_K(SPLICE_F_MORE), JSL_K(SPLICE_F_GIFT),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -343,6 +344,25 @@ static void test_epoll(void)
     jsl_close(ep), jsl_close(sv[0]), jsl_close(sv[1]);
 }
 
+static void test_eventfd(void)
+{
+    struct epoll_event ev[2];
+    uint64_t one = 1, count = 0;
+
+    int efd = jsl_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    CHECK(efd >= 0);
+    int ep = jsl_epoll_create1(EPOLL_CLOEXEC);
+    CHECK(jsl_epoll_ctl(ep, EPOLL_CTL_ADD, efd, EPOLLIN, 7) == 0);
+    CHECK(jsl_epoll_wait(ep, ADDR(ev), 2, 0) == 0);
+    CHECK(jsl_read(efd, ADDR(&count), 8) == -EAGAIN);
+    CHECK(jsl_write(efd, ADDR(&one), 8) == 8);
+    CHECK(jsl_write(efd, ADDR(&one), 8) == 8);
+    CHECK(jsl_epoll_wait(ep, ADDR(ev), 2, 5000) == 1 && ev[0].data.u64 == 7);
+    CHECK(jsl_read(efd, ADDR(&count), 8) == 8 && count == 2);
+    CHECK(jsl_epoll_wait(ep, ADDR(ev), 2, 0) == 0);
+    jsl_close(ep), jsl_close(efd);
+}
+
 static void test_pipes_and_files(void)
 {
     enum { SIZE = 200000 };
@@ -423,6 +443,7 @@ int main(void)
     test_errors();
     test_privileged_bind();
     test_epoll();
+    test_eventfd();
     test_pipes_and_files();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

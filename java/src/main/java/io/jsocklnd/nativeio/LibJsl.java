@@ -89,4 +89,6 @@ public interface LibJsl
     int jsl_epoll_ctl(int epfd, int op, int fd, int events, long data);
 
     int jsl_epoll_wait(int epfd, long events, int maxevents, int timeoutMs);
+
+    int jsl_eventfd(int initval, int flags);
 }

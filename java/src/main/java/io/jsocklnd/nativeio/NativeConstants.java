@@ -63,6 +63,8 @@ public final class NativeConstants
     public static final int EPOLL_CTL_DEL = 2;
     public static final int EPOLL_CTL_MOD = 3;
     public static final int EPOLL_CLOEXEC = 0x80000;
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EFD_CLOEXEC = 0x80000;
 
     public static final int POLLIN = 0x001;
     public static final int POLLOUT = 0x004;

@@ -182,6 +182,8 @@ public final class NativeLayout
         put(m, "EPOLL_CTL_MOD", NativeConstants.EPOLL_CTL_MOD);
         put(m, "EPOLL_CTL_DEL", NativeConstants.EPOLL_CTL_DEL);
         put(m, "EPOLL_CLOEXEC", NativeConstants.EPOLL_CLOEXEC);
+        put(m, "EFD_NONBLOCK", NativeConstants.EFD_NONBLOCK);
+        put(m, "EFD_CLOEXEC", NativeConstants.EFD_CLOEXEC);
         put(m, "POLLIN", NativeConstants.POLLIN);
         put(m, "POLLOUT", NativeConstants.POLLOUT);
         put(m, "POLLERR", NativeConstants.POLLERR);
