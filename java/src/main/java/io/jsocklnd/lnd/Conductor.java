@@ -68,7 +68,8 @@ final class Conductor implements Agent, HelloExchange.Handler
         final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> toIo,
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> fromIo,
         final NanoClock clock,
-        final CounterSet counterSet) throws NativeIoException
+        final CounterSet counterSet,
+        final Wakeup ioWakeup) throws NativeIoException
     {
         this.config = config;
         this.localNid = config.nid();
@@ -80,7 +81,7 @@ final class Conductor implements Agent, HelloExchange.Handler
         final Acceptor.Counters acceptorCounters = new Acceptor.Counters(counterSet);
         refusedVersion = acceptorCounters.refusedVersion;
         scheduler = new ConnectScheduler(config, admission, counterSet, cachedClock);
-        outbox = new Outbox<>(toIo, counterSet.allocate("conductor to_io_queue_full"));
+        outbox = new Outbox<>(toIo, counterSet.allocate("conductor to_io_queue_full"), ioWakeup);
         exchange = new HelloExchange(config, localAddress, epoll, cachedClock, acceptorCounters, this);
         try
         {

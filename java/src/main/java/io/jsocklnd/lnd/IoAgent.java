@@ -39,7 +39,7 @@ import static io.jsocklnd.wire.WireConstants.SOCKNAL_KEEPALIVE_PING;
  * runs the RX state machine, writes gathered sends, ACKs incoming ZC requests, and reports completions.
  * Every field is owned by the agent's thread.
  */
-final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handler
+final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handler, SleepingIdleStrategy.Sleeper
 {
     private static final Logger LOG = LoggerFactory.getLogger(IoAgent.class);
     private static final int SENDS_PER_CYCLE = 256;
@@ -48,6 +48,8 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     private static final long KEEPALIVE_RETRY_NS = TimeUnit.SECONDS.toNanos(10);
     /** Receive buffers kept for reuse; more than this many idle ones are left to the collector. */
     private static final int RX_POOL_RETAINED = 256;
+    /** The epoll token of the wake-up eventfd: connection ids are positive. */
+    private static final long WAKE_TOKEN = -1;
 
     private final NodeConfig config;
     private final long localNid;
@@ -62,6 +64,9 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     private final NanoClock clock;
     private final CounterSet counterSet;
     private final Epoll epoll;
+    /** Wakes this agent when it waits for work (see {@link #sleepUntilWork()}). */
+    final Wakeup wakeup;
+    private final AtomicCounter sleeps;
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
     private final Long2ObjectHashMap<Peer> peers = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
@@ -139,6 +144,23 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         this.clock = clock;
         this.counterSet = counterSet;
         this.epoll = Epoll.open();
+        Wakeup w = null;
+        try
+        {
+            w = new Wakeup(counterSet.allocate("io wakeups"));
+            epoll.add(w.fd(), NativeConstants.EPOLLIN, WAKE_TOKEN);
+        }
+        catch (final NativeIoException | RuntimeException ex)
+        {
+            if (null != w)
+            {
+                w.close();
+            }
+            epoll.close();
+            throw ex;
+        }
+        wakeup = w;
+        sleeps = counterSet.allocate("io sleeps");
         sendsAccepted = counterSet.allocate("io sends_accepted");
         sendsCompleted = counterSet.allocate("io sends_completed");
         sendsFailed = counterSet.allocate("io sends_failed");
@@ -158,7 +180,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         peersRemembered = counterSet.allocate("io peers");
         peersForgotten = counterSet.allocate("io peers_forgotten");
         liveConnections = counterSet.allocate("io connections");
-        outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"));
+        outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"), null);
         peerIdleNs = config.peerIdleTimeoutNs();
         final ZeroCopyWriter.Mode zcWriterMode;
         switch (config.zcMode())
@@ -216,6 +238,45 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         return work;
     }
 
+    /**
+     * Wait in {@code epoll_wait} until a socket is ready, another thread hands work over ({@link Wakeup}) or the
+     * next timer is due; at once if work is waiting. Called by the idle strategy after a cycle with no work.
+     */
+    public void sleepUntilWork()
+    {
+        wakeup.beforeSleep();
+        try
+        {
+            if (hasQueuedInput())
+            {
+                return;
+            }
+            final long untilTimerNs = nextTimerNs - clock.nanoTime();
+            final int timeoutMs = untilTimerNs <= 0 ? 0 :
+                (int)Math.min(TimeUnit.NANOSECONDS.toMillis(TIMER_INTERVAL_NS), (untilTimerNs + 999_999) / 1_000_000);
+            sleeps.incrementOrdered();
+            epoll.epollWait(events, timeoutMs);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.error("epoll_wait failed: {}", ex.getMessage());
+        }
+        finally
+        {
+            wakeup.afterSleep();
+        }
+    }
+
+    /**
+     * Work another thread handed over, or that this agent holds back for a later cycle (after
+     * {@link Wakeup#beforeSleep()}, so that a producer either sees the flag or its work is seen here).
+     */
+    private boolean hasQueuedInput()
+    {
+        return sendRing.size() > 0 || !fromConductor.isEmpty() || handler.hasPendingWork() ||
+            completionRing.hasBacklog() || outbox.hasBacklog() || !dirty.isEmpty();
+    }
+
     public void onClose()
     {
         for (final Connection c : new ArrayList<>(connections.values()))
@@ -234,6 +295,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         try
         {
             epoll.close();
+            wakeup.close();
         }
         catch (final NativeIoException ex)
         {
@@ -621,6 +683,11 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         int work = 0;
         for (int i = 0; i < n; i++)
         {
+            if (events.data(i) == WAKE_TOKEN)
+            {
+                wakeup.drain();
+                continue;
+            }
             final Connection c = connections.get(events.data(i));
             if (null == c || c.closing)
             {

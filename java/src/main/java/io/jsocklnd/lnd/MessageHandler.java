@@ -61,4 +61,15 @@ public interface MessageHandler
     {
         return 0;
     }
+
+    /**
+     * Whether work handed over by another thread waits for {@link #onDutyCycle()} (called on the IO agent thread
+     * before it waits for work; a thread that hands work over calls {@link Node#wakeIoAgent()} after).
+     *
+     * @return true if the next duty cycle has work.
+     */
+    default boolean hasPendingWork()
+    {
+        return false;
+    }
 }

@@ -68,20 +68,20 @@ public final class Node implements AutoCloseable
         final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> toIo = new OneToOneConcurrentArrayQueue<>(4096);
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor = new OneToOneConcurrentArrayQueue<>(4096);
 
-        conductor = new Conductor(config, toIo, toConductor, clock, conductorCounters);
-        IoAgent io = null;
+        ioAgent = new IoAgent(config, handler, sendRing, completionRing, completions, toIo, toConductor, clock, ioCounters);
+        Conductor c = null;
         try
         {
-            io = new IoAgent(config, handler, sendRing, completionRing, completions, toIo, toConductor, clock, ioCounters);
+            c = new Conductor(config, toIo, toConductor, clock, conductorCounters, ioAgent.wakeup);
         }
         finally
         {
-            if (null == io)
+            if (null == c)
             {
-                conductor.onClose();
+                ioAgent.onClose();
             }
         }
-        ioAgent = io;
+        conductor = c;
         completionReader = (msgTypeId, buffer, index, length) ->
             completionTarget.onCompletion(buffer.getLong(index), buffer.getInt(index + 8));
 
@@ -96,7 +96,8 @@ public final class Node implements AutoCloseable
                 runners = new AgentRunner[]{
                     // Only the thread that carries messages spins: a spinning conductor would take a CPU from it.
                     new AgentRunner(backOff(), errorHandler, null, conductor),
-                    new AgentRunner(idleStrategy(), errorHandler, null, ioAgent)};
+                    new AgentRunner(config.busySpin() ? new BusySpinIdleStrategy() : new SleepingIdleStrategy(ioAgent),
+                        errorHandler, null, ioAgent)};
                 invoker = null;
                 break;
             case SHARED:
@@ -275,6 +276,7 @@ public final class Node implements AutoCloseable
         record.putInt(index + SendCommand.FILE_FD_OFFSET, fd);
         record.putBytes(index + SendCommand.HEADER_OFFSET, header, headerOffset, LnetHeaderFlyweight.LENGTH);
         sendRing.commit(index);
+        ioAgent.wakeup.wake();
         return true;
     }
 
@@ -295,7 +297,18 @@ public final class Node implements AutoCloseable
         sendRing.buffer().setMemory(index, SendCommand.LENGTH, (byte)0);
         sendRing.buffer().putLong(index + SendCommand.DST_NID_OFFSET, peerNid);
         sendRing.commit(index);
+        ioAgent.wakeup.wake();
         return true;
+    }
+
+    /**
+     * Tell the IO agent that work waits for it in a ring its layer above reads on the IO thread
+     * ({@link MessageHandler#onDutyCycle()}): it is woken if it waits for work. Any thread, after writing that
+     * ring; {@link #send} does this by itself.
+     */
+    public void wakeIoAgent()
+    {
+        ioAgent.wakeup.wake();
     }
 
     /**

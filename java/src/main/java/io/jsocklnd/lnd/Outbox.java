@@ -14,11 +14,18 @@ final class Outbox<M>
     private final OneToOneConcurrentArrayQueue<M> queue;
     private final ArrayDeque<M> backlog = new ArrayDeque<>();
     private final AtomicCounter full;
+    private final Wakeup receiver;
 
-    Outbox(final OneToOneConcurrentArrayQueue<M> queue, final AtomicCounter full)
+    /**
+     * @param queue    the queue to the other agent.
+     * @param full     counts the messages the full queue could not take at once.
+     * @param receiver wakes the other agent when it waits for work, or null if it never does.
+     */
+    Outbox(final OneToOneConcurrentArrayQueue<M> queue, final AtomicCounter full, final Wakeup receiver)
     {
         this.queue = queue;
         this.full = full;
+        this.receiver = receiver;
     }
 
     void send(final M message)
@@ -28,6 +35,18 @@ final class Outbox<M>
             full.incrementOrdered();
             backlog.add(message);
         }
+        else if (null != receiver)
+        {
+            receiver.wake();
+        }
+    }
+
+    /**
+     * @return whether messages wait for room in the queue.
+     */
+    boolean hasBacklog()
+    {
+        return !backlog.isEmpty();
     }
 
     /**
@@ -43,6 +62,10 @@ final class Outbox<M>
         {
             backlog.poll();
             work++;
+        }
+        if (work > 0 && null != receiver)
+        {
+            receiver.wake();
         }
         return work;
     }

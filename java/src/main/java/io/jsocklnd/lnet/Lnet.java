@@ -255,8 +255,7 @@ public final class Lnet implements AutoCloseable
         {
             return rc;
         }
-        return commands.put(mdHandle, targetNid, targetPid, portal, matchBits, remoteOffset, hdrData, ack) ?
-            0 : -Errno.EAGAIN;
+        return handedOver(commands.put(mdHandle, targetNid, targetPid, portal, matchBits, remoteOffset, hdrData, ack));
     }
 
     /**
@@ -280,7 +279,7 @@ public final class Lnet implements AutoCloseable
         {
             return rc;
         }
-        return commands.get(mdHandle, targetNid, targetPid, portal, matchBits, remoteOffset) ? 0 : -Errno.EAGAIN;
+        return handedOver(commands.get(mdHandle, targetNid, targetPid, portal, matchBits, remoteOffset));
     }
 
     /**
@@ -417,6 +416,7 @@ public final class Lnet implements AutoCloseable
     {
         if (commands.writeHandle(command, handle))
         {
+            wakeIoAgent();
             return true;
         }
         final long deadlineNs = System.nanoTime() + COMMAND_RING_WAIT_NS;
@@ -433,9 +433,32 @@ public final class Lnet implements AutoCloseable
             }
             if (commands.writeHandle(command, handle))
             {
+                wakeIoAgent();
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * @return 0 once a PUT or GET command is in the ring (the IO agent woken if it waits), else {@code -EAGAIN}.
+     */
+    private int handedOver(final boolean written)
+    {
+        if (!written)
+        {
+            return -Errno.EAGAIN;
+        }
+        wakeIoAgent();
+        return 0;
+    }
+
+    private void wakeIoAgent()
+    {
+        final Node n = node;
+        if (null != n)
+        {
+            n.wakeIoAgent();
+        }
     }
 }

@@ -88,6 +88,11 @@ final class LnetAgent implements MessageHandler, CompletionHandler, LnetCommands
         return null == port ? 0 : commands.read(this, COMMANDS_PER_CYCLE);
     }
 
+    public boolean hasPendingWork()
+    {
+        return commands.hasPending();
+    }
+
     public void onBind(final long handle)
     {
         table.activate(table.slot(handle), handle);

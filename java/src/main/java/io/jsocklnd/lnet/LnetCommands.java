@@ -109,6 +109,14 @@ final class LnetCommands
         return true;
     }
 
+    /**
+     * @return whether commands wait for the IO agent (any thread).
+     */
+    boolean hasPending()
+    {
+        return ring.size() > 0;
+    }
+
     private boolean initiate(
         final int type, final long handle, final long targetNid, final int targetPid, final int portal,
         final long matchBits, final int remoteOffset, final long hdrData, final boolean ack)
