@@ -144,23 +144,6 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         this.clock = clock;
         this.counterSet = counterSet;
         this.epoll = Epoll.open();
-        Wakeup w = null;
-        try
-        {
-            w = new Wakeup(counterSet.allocate("io wakeups"));
-            epoll.add(w.fd(), NativeConstants.EPOLLIN, WAKE_TOKEN);
-        }
-        catch (final NativeIoException | RuntimeException ex)
-        {
-            if (null != w)
-            {
-                w.close();
-            }
-            epoll.close();
-            throw ex;
-        }
-        wakeup = w;
-        sleeps = counterSet.allocate("io sleeps");
         sendsAccepted = counterSet.allocate("io sends_accepted");
         sendsCompleted = counterSet.allocate("io sends_completed");
         sendsFailed = counterSet.allocate("io sends_failed");
@@ -181,6 +164,23 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         peersForgotten = counterSet.allocate("io peers_forgotten");
         liveConnections = counterSet.allocate("io connections");
         outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"), null);
+        Wakeup w = null;
+        try
+        {
+            w = new Wakeup(counterSet.allocate("io wakeups"));
+            epoll.add(w.fd(), NativeConstants.EPOLLIN, WAKE_TOKEN);
+        }
+        catch (final NativeIoException | RuntimeException ex)
+        {
+            if (null != w)
+            {
+                w.close();
+            }
+            epoll.close();
+            throw ex;
+        }
+        wakeup = w;
+        sleeps = counterSet.allocate("io sleeps");
         peerIdleNs = config.peerIdleTimeoutNs();
         final ZeroCopyWriter.Mode zcWriterMode;
         switch (config.zcMode())
