@@ -93,6 +93,8 @@ final class DescriptorExhaustionTest
             assertTrue(flood.peersFailed > 0, flood::toString);
             assertEquals(FLOOD_PEERS, flood.peersAnswered + flood.peersFailed, flood::toString);
 
+            // The flood's peers have hung up; the node serves again once it has closed what they left.
+            assertTrue(Await.until(() -> stats(dir).get("io connections") == 0, 10_000), "flood connections stay");
             final PeerFlood.Report after = PeerFlood.run(options(20, 3_100_000, true, 10_000));
             assertEquals(20, after.peersAnswered, after::toString);
 
