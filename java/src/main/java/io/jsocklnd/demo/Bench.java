@@ -112,7 +112,7 @@ public final class Bench
         bench.writeCsv(out.resolve("bench.csv"));
         BenchPlot.write(out.resolve("bench.png"), bench.medians());
         bench.print(System.out);
-        System.out.printf("bench: an idle node (connected, no traffic, back-off idling) uses %.1f%% of a core%n",
+        System.out.printf("bench: an idle node (connected, no traffic, no busy-spin) uses %.1f%% of a core%n",
             bench.idleCpuPercent());
         System.out.println("bench: every round in " + out.resolve("bench.csv") + ", ratios plotted in " +
             out.resolve("bench.png"));

@@ -4,6 +4,7 @@ import io.jsocklnd.lnd.ConnectScheduler.Retry;
 import io.jsocklnd.nativeio.Epoll;
 import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
 import io.jsocklnd.nativeio.Errno;
+import io.jsocklnd.nativeio.NativeConstants;
 import io.jsocklnd.nativeio.NativeIoException;
 import io.jsocklnd.wire.ConnTypes;
 import io.jsocklnd.wire.HelloFlyweight;
@@ -30,10 +31,14 @@ import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
  * retry, closing a restarted peer's connections), hands established connections to the IO agent and takes the
  * IO agent's messages. Every field is owned by its thread.
  */
-final class Conductor implements Agent, HelloExchange.Handler
+final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExchange.Handler
 {
     private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
     private static final int EVENTS = 64;
+    /** The epoll id of the wake-up eventfd: the acceptor is 0, hello exchanges count up from 1. */
+    private static final long WAKE_ID = -1;
+    /** Longest wait for work: the hello and reconnect timers need no finer grain. */
+    private static final int MAX_SLEEP_MS = 10;
     private static final long HOUSEKEEPING_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final NodeConfig config;
@@ -44,6 +49,8 @@ final class Conductor implements Agent, HelloExchange.Handler
     /** The time of the current duty cycle, read by the parts of the conductor. */
     private final CachedNanoClock cachedClock = new CachedNanoClock();
     private final Epoll epoll;
+    private final Wakeup wakeup;
+    private final AtomicCounter sleeps;
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
     private final Outbox<AgentMessages.ToIo> outbox;
     private final AtomicCounter refusedVersion;
@@ -69,6 +76,7 @@ final class Conductor implements Agent, HelloExchange.Handler
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> fromIo,
         final NanoClock clock,
         final CounterSet counterSet,
+        final Wakeup wakeup,
         final Wakeup ioWakeup) throws NativeIoException
     {
         this.config = config;
@@ -86,11 +94,42 @@ final class Conductor implements Agent, HelloExchange.Handler
         try
         {
             acceptor = new Acceptor(config, localAddress, epoll, cachedClock, acceptorCounters, exchange);
+            epoll.add(wakeup.fd(), NativeConstants.EPOLLIN, WAKE_ID);
         }
         catch (final NativeIoException ex)
         {
             epoll.close();
             throw ex;
+        }
+        this.wakeup = wakeup;
+        wakeup.countIn(counterSet.allocate("conductor wakeups"));
+        sleeps = counterSet.allocate("conductor sleeps");
+    }
+
+    /**
+     * Wait in {@code epoll_wait} until a socket is ready, the IO agent hands work over ({@link Wakeup}) or
+     * {@link #MAX_SLEEP_MS} have passed (the timers of the hello exchanges and of reconnects are that coarse); at
+     * once if work is waiting. Called by the idle strategy after a cycle with no work.
+     */
+    public void sleepUntilWork()
+    {
+        wakeup.beforeSleep();
+        try
+        {
+            if (!fromIo.isEmpty() || outbox.hasBacklog())
+            {
+                return;
+            }
+            sleeps.incrementOrdered();
+            epoll.epollWait(events, MAX_SLEEP_MS);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.error("epoll_wait failed: {}", ex.getMessage());
+        }
+        finally
+        {
+            wakeup.afterSleep();
         }
     }
 
@@ -130,6 +169,7 @@ final class Conductor implements Agent, HelloExchange.Handler
         {
             acceptor.close();
             epoll.close();
+            wakeup.close();
         }
         catch (final NativeIoException ex)
         {
@@ -174,7 +214,11 @@ final class Conductor implements Agent, HelloExchange.Handler
         for (int i = 0; i < n; i++)
         {
             final long id = events.data(i);
-            if (id == Acceptor.EPOLL_ID)
+            if (id == WAKE_ID)
+            {
+                wakeup.drain();
+            }
+            else if (id == Acceptor.EPOLL_ID)
             {
                 acceptor.acceptAll();
             }

@@ -133,7 +133,9 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> fromConductor,
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor,
         final NanoClock clock,
-        final CounterSet counterSet) throws NativeIoException
+        final CounterSet counterSet,
+        final Wakeup wakeup,
+        final Wakeup conductorWakeup) throws NativeIoException
     {
         this.config = config;
         this.localNid = config.nid();
@@ -163,24 +165,19 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         peersRemembered = counterSet.allocate("io peers");
         peersForgotten = counterSet.allocate("io peers_forgotten");
         liveConnections = counterSet.allocate("io connections");
-        outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"), null);
-        Wakeup w = null;
+        outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"), conductorWakeup);
+        this.wakeup = wakeup;
+        wakeup.countIn(counterSet.allocate("io wakeups"));
+        sleeps = counterSet.allocate("io sleeps");
         try
         {
-            w = new Wakeup(counterSet.allocate("io wakeups"));
-            epoll.add(w.fd(), NativeConstants.EPOLLIN, WAKE_TOKEN);
+            epoll.add(wakeup.fd(), NativeConstants.EPOLLIN, WAKE_TOKEN);
         }
-        catch (final NativeIoException | RuntimeException ex)
+        catch (final NativeIoException ex)
         {
-            if (null != w)
-            {
-                w.close();
-            }
             epoll.close();
             throw ex;
         }
-        wakeup = w;
-        sleeps = counterSet.allocate("io sleeps");
         peerIdleNs = config.peerIdleTimeoutNs();
         final ZeroCopyWriter.Mode zcWriterMode;
         switch (config.zcMode())

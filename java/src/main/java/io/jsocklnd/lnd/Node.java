@@ -68,19 +68,43 @@ public final class Node implements AutoCloseable
         final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> toIo = new OneToOneConcurrentArrayQueue<>(4096);
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor = new OneToOneConcurrentArrayQueue<>(4096);
 
-        ioAgent = new IoAgent(config, handler, sendRing, completionRing, completions, toIo, toConductor, clock, ioCounters);
+        // Each agent waits for work in its epoll set when idle; the other agent and application threads wake it.
+        final Wakeup ioWakeup = new Wakeup();
+        final Wakeup conductorWakeup;
+        IoAgent io = null;
         Conductor c = null;
         try
         {
-            c = new Conductor(config, toIo, toConductor, clock, conductorCounters, ioAgent.wakeup);
+            conductorWakeup = new Wakeup();
+            try
+            {
+                io = new IoAgent(config, handler, sendRing, completionRing, completions, toIo, toConductor, clock,
+                    ioCounters, ioWakeup, conductorWakeup);
+                c = new Conductor(config, toIo, toConductor, clock, conductorCounters, conductorWakeup, ioWakeup);
+            }
+            finally
+            {
+                if (null == c)
+                {
+                    CloseHelper.quietClose(conductorWakeup);
+                }
+            }
         }
         finally
         {
             if (null == c)
             {
-                ioAgent.onClose();
+                if (null != io)
+                {
+                    io.onClose();
+                }
+                else
+                {
+                    CloseHelper.quietClose(ioWakeup);
+                }
             }
         }
+        ioAgent = io;
         conductor = c;
         completionReader = (msgTypeId, buffer, index, length) ->
             completionTarget.onCompletion(buffer.getLong(index), buffer.getInt(index + 8));
@@ -95,7 +119,8 @@ public final class Node implements AutoCloseable
             case DEDICATED:
                 runners = new AgentRunner[]{
                     // Only the thread that carries messages spins: a spinning conductor would take a CPU from it.
-                    new AgentRunner(backOff(), errorHandler, null, conductor),
+                    new AgentRunner(config.busySpin() ? backOff() : new SleepingIdleStrategy(conductor), errorHandler,
+                        null, conductor),
                     new AgentRunner(config.busySpin() ? new BusySpinIdleStrategy() : new SleepingIdleStrategy(ioAgent),
                         errorHandler, null, ioAgent)};
                 invoker = null;

@@ -30,13 +30,22 @@ final class Wakeup implements AutoCloseable
     }
 
     private final EventFd eventFd;
-    private final AtomicCounter wakeups;
+    private AtomicCounter wakeups;
     @SuppressWarnings("unused")
     private volatile int sleeping;
 
-    Wakeup(final AtomicCounter wakeups) throws NativeIoException
+    Wakeup() throws NativeIoException
     {
         this.eventFd = EventFd.open();
+    }
+
+    /**
+     * Count the wake-ups in a counter of the agent's (set once, by the agent, before it runs).
+     *
+     * @param wakeups the counter.
+     */
+    void countIn(final AtomicCounter wakeups)
+    {
         this.wakeups = wakeups;
     }
 
@@ -73,7 +82,11 @@ final class Wakeup implements AutoCloseable
         VarHandle.fullFence();
         if (sleeping == 1 && SLEEPING.compareAndSet(this, 1, 0))
         {
-            wakeups.increment();
+            final AtomicCounter counter = wakeups;
+            if (null != counter)
+            {
+                counter.increment();
+            }
             try
             {
                 eventFd.signal();
