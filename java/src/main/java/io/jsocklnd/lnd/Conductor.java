@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
 
@@ -51,6 +52,7 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
     private final Epoll epoll;
     private final Wakeup wakeup;
     private final AtomicCounter sleeps;
+    private final BooleanSupplier hasQueuedInput = this::hasQueuedInput;
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
     private final Outbox<AgentMessages.ToIo> outbox;
     private final AtomicCounter refusedVersion;
@@ -113,24 +115,12 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
      */
     public void sleepUntilWork()
     {
-        wakeup.beforeSleep();
-        try
-        {
-            if (!fromIo.isEmpty() || outbox.hasBacklog())
-            {
-                return;
-            }
-            sleeps.incrementOrdered();
-            epoll.epollWait(events, MAX_SLEEP_MS);
-        }
-        catch (final NativeIoException ex)
-        {
-            LOG.error("epoll_wait failed: {}", ex.getMessage());
-        }
-        finally
-        {
-            wakeup.afterSleep();
-        }
+        wakeup.sleep(epoll, events, hasQueuedInput, MAX_SLEEP_MS, sleeps);
+    }
+
+    private boolean hasQueuedInput()
+    {
+        return !fromIo.isEmpty() || outbox.hasBacklog();
     }
 
     public String roleName()

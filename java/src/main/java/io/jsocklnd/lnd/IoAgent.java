@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_LNET;
@@ -67,6 +68,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     /** Wakes this agent when it waits for work (see {@link #sleepUntilWork()}). */
     final Wakeup wakeup;
     private final AtomicCounter sleeps;
+    private final BooleanSupplier hasQueuedInput = this::hasQueuedInput;
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
     private final Long2ObjectHashMap<Peer> peers = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
@@ -241,32 +243,14 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
      */
     public void sleepUntilWork()
     {
-        wakeup.beforeSleep();
-        try
-        {
-            if (hasQueuedInput())
-            {
-                return;
-            }
-            final long untilTimerNs = nextTimerNs - clock.nanoTime();
-            final int timeoutMs = untilTimerNs <= 0 ? 0 :
-                (int)Math.min(TimeUnit.NANOSECONDS.toMillis(TIMER_INTERVAL_NS), (untilTimerNs + 999_999) / 1_000_000);
-            sleeps.incrementOrdered();
-            epoll.epollWait(events, timeoutMs);
-        }
-        catch (final NativeIoException ex)
-        {
-            LOG.error("epoll_wait failed: {}", ex.getMessage());
-        }
-        finally
-        {
-            wakeup.afterSleep();
-        }
+        final long untilTimerNs = nextTimerNs - clock.nanoTime();
+        final int timeoutMs = untilTimerNs <= 0 ? 0 :
+            (int)Math.min(TimeUnit.NANOSECONDS.toMillis(TIMER_INTERVAL_NS), (untilTimerNs + 999_999) / 1_000_000);
+        wakeup.sleep(epoll, events, hasQueuedInput, timeoutMs, sleeps);
     }
 
     /**
-     * Work another thread handed over, or that this agent holds back for a later cycle (after
-     * {@link Wakeup#beforeSleep()}, so that a producer either sees the flag or its work is seen here).
+     * Work another thread handed over, or that this agent holds back for a later cycle.
      */
     private boolean hasQueuedInput()
     {

@@ -1,11 +1,16 @@
 package io.jsocklnd.lnd;
 
+import io.jsocklnd.nativeio.Epoll;
+import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
 import io.jsocklnd.nativeio.EventFd;
 import io.jsocklnd.nativeio.NativeIoException;
 import org.agrona.concurrent.status.AtomicCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.BooleanSupplier;
 
 /**
  * Wakes an agent that waits in {@code epoll_wait} for lack of work, when another thread hands it work through a
@@ -15,6 +20,7 @@ import java.lang.invoke.VarHandle;
  */
 final class Wakeup implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(Wakeup.class);
     private static final VarHandle SLEEPING;
 
     static
@@ -58,20 +64,40 @@ final class Wakeup implements AutoCloseable
     }
 
     /**
-     * The agent: about to take its last look at its queues before it waits (a volatile store, so the look
-     * cannot come before it).
+     * The agent: wait in its epoll set until a socket is ready, another thread wakes it or the time is up; at
+     * once if work waits. The flag is set (a volatile store) before the last look at the queues, so a thread that
+     * queued work either is seen here or sees the flag.
+     *
+     * @param epoll     the agent's epoll set, holding this eventfd.
+     * @param events    where epoll_wait writes (read again by the agent's next poll).
+     * @param hasWork   whether work waits in the agent's queues.
+     * @param timeoutMs longest wait.
+     * @param sleeps    counts the waits.
      */
-    void beforeSleep()
+    void sleep(
+        final Epoll epoll,
+        final EpollEventArrayFlyweight events,
+        final BooleanSupplier hasWork,
+        final int timeoutMs,
+        final AtomicCounter sleeps)
     {
         sleeping = 1;
-    }
-
-    /**
-     * The agent: awake again.
-     */
-    void afterSleep()
-    {
-        sleeping = 0;
+        try
+        {
+            if (!hasWork.getAsBoolean())
+            {
+                sleeps.incrementOrdered();
+                epoll.epollWait(events, timeoutMs);
+            }
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.error("epoll_wait failed: {}", ex.getMessage());
+        }
+        finally
+        {
+            sleeping = 0;
+        }
     }
 
     /**
