@@ -191,16 +191,7 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
 
     private int pollSockets()
     {
-        final int n;
-        try
-        {
-            n = epoll.epollWait(events, 0);
-        }
-        catch (final NativeIoException ex)
-        {
-            LOG.error("epoll_wait failed: {}", ex.getMessage());
-            return 0;
-        }
+        final int n = Wakeup.ready(epoll, events, 0);
         for (int i = 0; i < n; i++)
         {
             final long id = events.data(i);

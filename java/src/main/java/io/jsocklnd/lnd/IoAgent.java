@@ -651,16 +651,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
 
     private int pollSockets()
     {
-        final int n;
-        try
-        {
-            n = epoll.epollWait(events, 0);
-        }
-        catch (final NativeIoException ex)
-        {
-            LOG.error("epoll_wait failed: {}", ex.getMessage());
-            return 0;
-        }
+        final int n = Wakeup.ready(epoll, events, 0);
         int work = 0;
         for (int i = 0; i < n; i++)
         {
@@ -735,11 +726,6 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
             closeConnectionAndSiblings(c, ex.errno(), ex.getMessage());
         }
         return 1;
-    }
-
-    NodeConfig config()
-    {
-        return config;
     }
 
     /**

@@ -70,30 +70,22 @@ public final class Node implements AutoCloseable
 
         // Each agent waits for work in its epoll set when idle; the other agent and application threads wake it.
         final Wakeup ioWakeup = new Wakeup();
-        final Wakeup conductorWakeup;
+        Wakeup conductorWakeup = null;
         IoAgent io = null;
         Conductor c = null;
         try
         {
             conductorWakeup = new Wakeup();
-            try
-            {
-                io = new IoAgent(config, handler, sendRing, completionRing, completions, toIo, toConductor, clock,
-                    ioCounters, ioWakeup, conductorWakeup);
-                c = new Conductor(config, toIo, toConductor, clock, conductorCounters, conductorWakeup, ioWakeup);
-            }
-            finally
-            {
-                if (null == c)
-                {
-                    CloseHelper.quietClose(conductorWakeup);
-                }
-            }
+            io = new IoAgent(config, handler, sendRing, completionRing, completions, toIo, toConductor, clock,
+                ioCounters, ioWakeup, conductorWakeup);
+            c = new Conductor(config, toIo, toConductor, clock, conductorCounters, conductorWakeup, ioWakeup);
         }
         finally
         {
             if (null == c)
             {
+                // Each agent closes its own wake-up; what no agent took over is closed here.
+                CloseHelper.quietClose(conductorWakeup);
                 if (null != io)
                 {
                     io.onClose();

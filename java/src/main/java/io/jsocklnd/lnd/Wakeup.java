@@ -87,16 +87,33 @@ final class Wakeup implements AutoCloseable
             if (!hasWork.getAsBoolean())
             {
                 sleeps.incrementOrdered();
-                epoll.epollWait(events, timeoutMs);
+                ready(epoll, events, timeoutMs);
             }
-        }
-        catch (final NativeIoException ex)
-        {
-            LOG.error("epoll_wait failed: {}", ex.getMessage());
         }
         finally
         {
             sleeping = 0;
+        }
+    }
+
+    /**
+     * An agent's {@code epoll_wait}: a failure, which leaves the agent nothing to do this time, is logged.
+     *
+     * @param epoll     the agent's epoll set.
+     * @param events    where the ready entries go.
+     * @param timeoutMs 0 to poll, else the longest wait.
+     * @return entries filled, 0 after the timeout or a failure.
+     */
+    static int ready(final Epoll epoll, final EpollEventArrayFlyweight events, final int timeoutMs)
+    {
+        try
+        {
+            return epoll.epollWait(events, timeoutMs);
+        }
+        catch (final NativeIoException ex)
+        {
+            LOG.error("epoll_wait failed: {}", ex.getMessage());
+            return 0;
         }
     }
 
