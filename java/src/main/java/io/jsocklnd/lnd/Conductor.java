@@ -4,7 +4,6 @@ import io.jsocklnd.lnd.ConnectScheduler.Retry;
 import io.jsocklnd.nativeio.Epoll;
 import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
 import io.jsocklnd.nativeio.Errno;
-import io.jsocklnd.nativeio.NativeConstants;
 import io.jsocklnd.nativeio.NativeIoException;
 import io.jsocklnd.wire.ConnTypes;
 import io.jsocklnd.wire.HelloFlyweight;
@@ -20,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
 
@@ -32,14 +30,10 @@ import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
  * retry, closing a restarted peer's connections), hands established connections to the IO agent and takes the
  * IO agent's messages. Every field is owned by its thread.
  */
-final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExchange.Handler
+final class Conductor implements Agent, HelloExchange.Handler
 {
     private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
     private static final int EVENTS = 64;
-    /** The epoll id of the wake-up eventfd: the acceptor is 0, hello exchanges count up from 1. */
-    private static final long WAKE_ID = -1;
-    /** Longest wait for work: the hello and reconnect timers need no finer grain. */
-    private static final int MAX_SLEEP_MS = 10;
     private static final long HOUSEKEEPING_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final NodeConfig config;
@@ -50,9 +44,6 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
     /** The time of the current duty cycle, read by the parts of the conductor. */
     private final CachedNanoClock cachedClock = new CachedNanoClock();
     private final Epoll epoll;
-    private final Wakeup wakeup;
-    private final AtomicCounter sleeps;
-    private final BooleanSupplier hasQueuedInput = this::hasQueuedInput;
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
     private final Outbox<AgentMessages.ToIo> outbox;
     private final AtomicCounter refusedVersion;
@@ -70,6 +61,7 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
      * @param fromIo     closed connections and connect requests.
      * @param clock      time source.
      * @param counterSet counters this agent allocates.
+     * @param ioWakeup   wakes the IO agent for the messages sent to it.
      * @throws NativeIoException if the listening socket cannot be set up.
      */
     Conductor(
@@ -78,7 +70,6 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> fromIo,
         final NanoClock clock,
         final CounterSet counterSet,
-        final Wakeup wakeup,
         final Wakeup ioWakeup) throws NativeIoException
     {
         this.config = config;
@@ -96,31 +87,12 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
         try
         {
             acceptor = new Acceptor(config, localAddress, epoll, cachedClock, acceptorCounters, exchange);
-            epoll.add(wakeup.fd(), NativeConstants.EPOLLIN, WAKE_ID);
         }
         catch (final NativeIoException ex)
         {
             epoll.close();
             throw ex;
         }
-        this.wakeup = wakeup;
-        wakeup.countIn(counterSet.allocate("conductor wakeups"));
-        sleeps = counterSet.allocate("conductor sleeps");
-    }
-
-    /**
-     * Wait in {@code epoll_wait} until a socket is ready, the IO agent hands work over ({@link Wakeup}) or
-     * {@link #MAX_SLEEP_MS} have passed (the timers of the hello exchanges and of reconnects are that coarse); at
-     * once if work is waiting. Called by the idle strategy after a cycle with no work.
-     */
-    public void sleepUntilWork()
-    {
-        wakeup.sleep(epoll, events, hasQueuedInput, MAX_SLEEP_MS, sleeps);
-    }
-
-    private boolean hasQueuedInput()
-    {
-        return !fromIo.isEmpty() || outbox.hasBacklog();
     }
 
     public String roleName()
@@ -159,7 +131,6 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
         {
             acceptor.close();
             epoll.close();
-            wakeup.close();
         }
         catch (final NativeIoException ex)
         {
@@ -195,11 +166,7 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
         for (int i = 0; i < n; i++)
         {
             final long id = events.data(i);
-            if (id == WAKE_ID)
-            {
-                wakeup.drain();
-            }
-            else if (id == Acceptor.EPOLL_ID)
+            if (id == Acceptor.EPOLL_ID)
             {
                 acceptor.acceptAll();
             }

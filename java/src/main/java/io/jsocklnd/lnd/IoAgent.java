@@ -136,8 +136,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor,
         final NanoClock clock,
         final CounterSet counterSet,
-        final Wakeup wakeup,
-        final Wakeup conductorWakeup) throws NativeIoException
+        final Wakeup wakeup) throws NativeIoException
     {
         this.config = config;
         this.localNid = config.nid();
@@ -167,7 +166,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         peersRemembered = counterSet.allocate("io peers");
         peersForgotten = counterSet.allocate("io peers_forgotten");
         liveConnections = counterSet.allocate("io connections");
-        outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"), conductorWakeup);
+        outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"), null);
         this.wakeup = wakeup;
         wakeup.countIn(counterSet.allocate("io wakeups"));
         sleeps = counterSet.allocate("io sleeps");

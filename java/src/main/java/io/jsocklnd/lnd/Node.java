@@ -69,23 +69,21 @@ public final class Node implements AutoCloseable
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor = new OneToOneConcurrentArrayQueue<>(4096);
 
         // Each agent waits for work in its epoll set when idle; the other agent and application threads wake it.
+        // The IO agent waits for work in its epoll set when idle; the conductor and application threads wake it.
         final Wakeup ioWakeup = new Wakeup();
-        Wakeup conductorWakeup = null;
         IoAgent io = null;
         Conductor c = null;
         try
         {
-            conductorWakeup = new Wakeup();
             io = new IoAgent(config, handler, sendRing, completionRing, completions, toIo, toConductor, clock,
-                ioCounters, ioWakeup, conductorWakeup);
-            c = new Conductor(config, toIo, toConductor, clock, conductorCounters, conductorWakeup, ioWakeup);
+                ioCounters, ioWakeup);
+            c = new Conductor(config, toIo, toConductor, clock, conductorCounters, ioWakeup);
         }
         finally
         {
             if (null == c)
             {
-                // Each agent closes its own wake-up; what no agent took over is closed here.
-                CloseHelper.quietClose(conductorWakeup);
+                // The IO agent closes its wake-up; if it was not made, the wake-up is closed here.
                 if (null != io)
                 {
                     io.onClose();
@@ -111,8 +109,7 @@ public final class Node implements AutoCloseable
             case DEDICATED:
                 runners = new AgentRunner[]{
                     // Only the thread that carries messages spins: a spinning conductor would take a CPU from it.
-                    new AgentRunner(config.busySpin() ? backOff() : new SleepingIdleStrategy(conductor), errorHandler,
-                        null, conductor),
+                    new AgentRunner(backOff(), errorHandler, null, conductor),
                     new AgentRunner(config.busySpin() ? new BusySpinIdleStrategy() : new SleepingIdleStrategy(ioAgent),
                         errorHandler, null, ioAgent)};
                 invoker = null;
