@@ -4,6 +4,7 @@ import io.jsocklnd.lnd.ConnectScheduler.Retry;
 import io.jsocklnd.nativeio.Epoll;
 import io.jsocklnd.nativeio.EpollEventArrayFlyweight;
 import io.jsocklnd.nativeio.Errno;
+import io.jsocklnd.nativeio.NativeConstants;
 import io.jsocklnd.nativeio.NativeIoException;
 import io.jsocklnd.wire.ConnTypes;
 import io.jsocklnd.wire.HelloFlyweight;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
 
@@ -30,10 +32,12 @@ import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
  * retry, closing a restarted peer's connections), hands established connections to the IO agent and takes the
  * IO agent's messages. Every field is owned by its thread.
  */
-final class Conductor implements Agent, HelloExchange.Handler
+final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExchange.Handler
 {
     private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
     private static final int EVENTS = 64;
+    /** The epoll id of the wake-up eventfd: the acceptor is 0, hello exchanges count up from 1. */
+    private static final long WAKE_ID = -1;
     private static final long HOUSEKEEPING_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final NodeConfig config;
@@ -45,6 +49,12 @@ final class Conductor implements Agent, HelloExchange.Handler
     private final CachedNanoClock cachedClock = new CachedNanoClock();
     private final Epoll epoll;
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
+    /** Wakes this agent for the IO agent's messages, or null when the IO agent's thread runs it. */
+    private final Wakeup wakeup;
+    private final AtomicCounter sleeps;
+    private final BooleanSupplier hasQueuedInput = this::hasQueuedInput;
+    /** Entries the last wait for work found in {@link #events}, acted on by the next poll instead of asking again. */
+    private int readyFromSleep;
     private final Outbox<AgentMessages.ToIo> outbox;
     private final AtomicCounter refusedVersion;
     private final Admission admission;
@@ -61,6 +71,7 @@ final class Conductor implements Agent, HelloExchange.Handler
      * @param fromIo     closed connections and connect requests.
      * @param clock      time source.
      * @param counterSet counters this agent allocates.
+     * @param wakeup     wakes this agent when it waits for work, or null when the IO agent's thread runs it.
      * @param ioWakeup   wakes the IO agent for the messages sent to it.
      * @throws NativeIoException if the listening socket cannot be set up.
      */
@@ -70,6 +81,7 @@ final class Conductor implements Agent, HelloExchange.Handler
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> fromIo,
         final NanoClock clock,
         final CounterSet counterSet,
+        final Wakeup wakeup,
         final Wakeup ioWakeup) throws NativeIoException
     {
         this.config = config;
@@ -86,6 +98,10 @@ final class Conductor implements Agent, HelloExchange.Handler
         exchange = new HelloExchange(config, localAddress, epoll, cachedClock, acceptorCounters, this);
         try
         {
+            if (null != wakeup)
+            {
+                epoll.add(wakeup.fd(), NativeConstants.EPOLLIN, WAKE_ID);
+            }
             acceptor = new Acceptor(config, localAddress, epoll, cachedClock, acceptorCounters, exchange);
         }
         catch (final NativeIoException ex)
@@ -93,6 +109,50 @@ final class Conductor implements Agent, HelloExchange.Handler
             epoll.close();
             throw ex;
         }
+        this.wakeup = wakeup;
+        sleeps = counterSet.allocate("conductor sleeps");
+        final AtomicCounter wakeups = counterSet.allocate("conductor wakeups");
+        if (null != wakeup)
+        {
+            wakeup.countIn(wakeups);
+        }
+    }
+
+    /**
+     * Wait in {@code epoll_wait} until a socket is ready, the IO agent hands work over ({@link Wakeup}) or the
+     * next deadline of a hello exchange, a reconnect or the housekeeping comes; at once if work waits. Called by
+     * the idle strategy after a cycle with no work.
+     */
+    public void sleepUntilWork()
+    {
+        readyFromSleep = wakeup.sleep(epoll, events, hasQueuedInput, waitMs(), sleeps);
+    }
+
+    /**
+     * @return milliseconds until this agent's next deadline, 0 if one is due.
+     */
+    int waitMs()
+    {
+        long nextNs = nextHousekeepingNs;
+        nextNs = exchange.nextDeadlineNs(nextNs);
+        nextNs = scheduler.nextAttemptNs(nextNs);
+        return Wakeup.timeoutMs(nextNs - clock.nanoTime(), HOUSEKEEPING_INTERVAL_NS);
+    }
+
+    /**
+     * @return whether the IO agent's messages wait, or messages for it wait for room.
+     */
+    boolean hasQueuedInput()
+    {
+        return !fromIo.isEmpty() || outbox.hasBacklog();
+    }
+
+    /**
+     * @return this agent's epoll descriptor, which the IO agent watches when one thread runs both.
+     */
+    int epollFd()
+    {
+        return epoll.fd();
     }
 
     public String roleName()
@@ -131,6 +191,10 @@ final class Conductor implements Agent, HelloExchange.Handler
         {
             acceptor.close();
             epoll.close();
+            if (null != wakeup)
+            {
+                wakeup.close();
+            }
         }
         catch (final NativeIoException ex)
         {
@@ -162,11 +226,16 @@ final class Conductor implements Agent, HelloExchange.Handler
 
     private int pollSockets()
     {
-        final int n = Wakeup.ready(epoll, events, 0);
+        final int n = readyFromSleep > 0 ? readyFromSleep : Wakeup.ready(epoll, events, 0);
+        readyFromSleep = 0;
         for (int i = 0; i < n; i++)
         {
             final long id = events.data(i);
-            if (id == Acceptor.EPOLL_ID)
+            if (id == WAKE_ID)
+            {
+                wakeup.drain();
+            }
+            else if (id == Acceptor.EPOLL_ID)
             {
                 acceptor.acceptAll();
             }

@@ -252,6 +252,27 @@ final class ConnectScheduler
     }
 
     /**
+     * The earliest time a wanted peer is due for its next connection attempt.
+     *
+     * @param limitNs the answer when nothing is sooner.
+     * @return the earliest of those times and {@code limitNs}.
+     */
+    long nextAttemptNs(final long limitNs)
+    {
+        long nextNs = limitNs;
+        final ArrayList<PeerRecord> wanting = this.wanting;
+        for (int i = 0; i < wanting.size(); i++)
+        {
+            final PeerRecord record = wanting.get(i);
+            if (record.activeInProgress == 0 && record.nextAttemptNs - nextNs < 0)
+            {
+                nextNs = record.nextAttemptNs;
+            }
+        }
+        return nextNs;
+    }
+
+    /**
      * Forget the records of peers with no connection, no hello exchange and no connection wanted that have been
      * so for the idle time (and past any reconnect backoff), with their counters.
      *

@@ -563,6 +563,30 @@ final class HelloExchange implements ConnectScheduler.Connector
     }
 
     /**
+     * The earliest time an exchange needs this agent without a socket event: its deadline, or the end of the
+     * simulated latency of a held-back hello.
+     *
+     * @param limitNs the answer when nothing is sooner.
+     * @return the earliest of those times and {@code limitNs}.
+     */
+    long nextDeadlineNs(final long limitNs)
+    {
+        long nextNs = limitNs;
+        for (final Handshake h : handshakes.values())
+        {
+            if (h.deadlineNs - nextNs < 0)
+            {
+                nextNs = h.deadlineNs;
+            }
+            if (h.ioWait == Handshake.WAIT_DELAY && h.writeAtNs - nextNs < 0)
+            {
+                nextNs = h.writeAtNs;
+            }
+        }
+        return nextNs;
+    }
+
+    /**
      * A hello held back by the simulated latency whose time has come.
      */
     private boolean isWriteDue(final Handshake h)

@@ -51,6 +51,8 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     private static final int RX_POOL_RETAINED = 256;
     /** The epoll token of the wake-up eventfd: connection ids are positive. */
     private static final long WAKE_TOKEN = -1;
+    /** The epoll token of the conductor's epoll set, watched here when one thread runs both agents. */
+    private static final long CONDUCTOR_TOKEN = -2;
 
     private final NodeConfig config;
     private final long localNid;
@@ -111,19 +113,23 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
 
     private long nowNs;
     private long nextTimerNs;
+    /** Entries the last wait for work found in {@link #events}, acted on by the next poll instead of asking again. */
+    private int readyFromSleep;
 
     /**
      * Create the agent; called by the node before start.
      *
-     * @param config         node settings.
-     * @param handler        the layer above.
-     * @param sendRing       sends from application threads.
-     * @param completionRing completions to application threads.
-     * @param completions    completions to the layer above on this thread, or null to use the ring.
-     * @param fromConductor  established connections and peer commands.
-     * @param toConductor    closed connections and connect requests.
-     * @param clock          time source.
-     * @param counterSet     counters this agent allocates.
+     * @param config          node settings.
+     * @param handler         the layer above.
+     * @param sendRing        sends from application threads.
+     * @param completionRing  completions to application threads.
+     * @param completions     completions to the layer above on this thread, or null to use the ring.
+     * @param fromConductor   established connections and peer commands.
+     * @param toConductor     closed connections and connect requests.
+     * @param clock           time source.
+     * @param counterSet      counters this agent allocates.
+     * @param wakeup          wakes this agent when it waits for work.
+     * @param conductorWakeup wakes the conductor for the messages sent to it, or null when this thread runs it.
      * @throws NativeIoException if epoll cannot be created.
      */
     public IoAgent(
@@ -136,7 +142,8 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor,
         final NanoClock clock,
         final CounterSet counterSet,
-        final Wakeup wakeup) throws NativeIoException
+        final Wakeup wakeup,
+        final Wakeup conductorWakeup) throws NativeIoException
     {
         this.config = config;
         this.localNid = config.nid();
@@ -166,7 +173,8 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         peersRemembered = counterSet.allocate("io peers");
         peersForgotten = counterSet.allocate("io peers_forgotten");
         liveConnections = counterSet.allocate("io connections");
-        outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"), null);
+        outbox = new Outbox<>(toConductor, counterSet.allocate("io to_conductor_queue_full"),
+            conductorWakeup);
         this.wakeup = wakeup;
         wakeup.countIn(counterSet.allocate("io wakeups"));
         sleeps = counterSet.allocate("io sleeps");
@@ -242,16 +250,45 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
      */
     public void sleepUntilWork()
     {
-        final long untilTimerNs = nextTimerNs - clock.nanoTime();
-        final int timeoutMs = untilTimerNs <= 0 ? 0 :
-            (int)Math.min(TimeUnit.NANOSECONDS.toMillis(TIMER_INTERVAL_NS), (untilTimerNs + 999_999) / 1_000_000);
-        wakeup.sleep(epoll, events, hasQueuedInput, timeoutMs, sleeps);
+        sleepUntilWork(timerWaitMs(), hasQueuedInput);
+    }
+
+    /**
+     * Wait in {@code epoll_wait} as {@link #sleepUntilWork()} does, for at most {@code timeoutMs} and unless
+     * {@code hasWork} says there is work: the wait of a thread that runs this agent and the conductor.
+     *
+     * @param timeoutMs longest wait.
+     * @param hasWork   whether work waits for the thread.
+     */
+    void sleepUntilWork(final int timeoutMs, final BooleanSupplier hasWork)
+    {
+        readyFromSleep = wakeup.sleep(epoll, events, hasWork, timeoutMs, sleeps);
+    }
+
+    /**
+     * @return milliseconds until this agent's next timer, 0 if it is due.
+     */
+    int timerWaitMs()
+    {
+        return Wakeup.timeoutMs(nextTimerNs - clock.nanoTime(), TIMER_INTERVAL_NS);
+    }
+
+    /**
+     * Watch the conductor's epoll set in this agent's, so that one wait serves a thread that runs both agents;
+     * its readiness is left to the conductor.
+     *
+     * @param conductorEpollFd the conductor's epoll descriptor.
+     * @throws NativeIoException if it cannot be added.
+     */
+    void watchConductor(final int conductorEpollFd) throws NativeIoException
+    {
+        epoll.add(conductorEpollFd, NativeConstants.EPOLLIN, CONDUCTOR_TOKEN);
     }
 
     /**
      * Work another thread handed over, or that this agent holds back for a later cycle.
      */
-    private boolean hasQueuedInput()
+    boolean hasQueuedInput()
     {
         return sendRing.size() > 0 || !fromConductor.isEmpty() || handler.hasPendingWork() ||
             completionRing.hasBacklog() || outbox.hasBacklog() || !dirty.isEmpty();
@@ -384,17 +421,21 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         // The 10 s keepalive retry starts with the first keepalive, not with the connection (ksnp_send_keepalive = 0).
         c.lastKeepaliveNs = nowNs - KEEPALIVE_RETRY_NS;
         register(peer, c);
-        peer.connectionsOpened.incrementOrdered();
         LOG.info("{}: established local={}", c, Addresses.text(attach.localAddress));
 
         launchWaiting(peer);
     }
 
+    /**
+     * Make the connection live; its peer's count of opened connections goes up before another thread can see it
+     * in {@link #connections()}, so that a reader of both never sees the connection without its count.
+     */
     private void register(final Peer peer, final Connection c)
     {
         c.establishedOrder = ++establishedCount;
         peer.connections.add(c);
         connections.put(c.id, c);
+        peer.connectionsOpened.incrementOrdered();
         established.put(c.establishedOrder, c.label);
         liveConnections.incrementOrdered();
     }
@@ -650,13 +691,18 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
 
     private int pollSockets()
     {
-        final int n = Wakeup.ready(epoll, events, 0);
+        final int n = readyFromSleep > 0 ? readyFromSleep : Wakeup.ready(epoll, events, 0);
+        readyFromSleep = 0;
         int work = 0;
         for (int i = 0; i < n; i++)
         {
             if (events.data(i) == WAKE_TOKEN)
             {
                 wakeup.drain();
+                continue;
+            }
+            if (events.data(i) == CONDUCTOR_TOKEN)
+            {
                 continue;
             }
             final Connection c = connections.get(events.data(i));
@@ -1138,10 +1184,11 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         failZcRequests(c.peer, c);
 
         connections.remove(c.id);
+        // Counted before other threads see it gone from connections(), as register counts an opened one.
+        c.peer.connectionsClosed.incrementOrdered();
         established.remove(c.establishedOrder);
         liveConnections.getAndAddOrdered(-1);
         c.peer.connections.remove(c);
-        c.peer.connectionsClosed.incrementOrdered();
         c.peer.idleSinceNs = nowNs;
         c.counters.close();
         outbox.send(new AgentMessages.Closed(c.peer.nid, c.ctype, c.id, errno, wholePeer));

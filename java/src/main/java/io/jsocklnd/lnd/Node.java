@@ -9,10 +9,8 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AtomicBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.CompositeAgent;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.SystemNanoClock;
@@ -28,7 +26,7 @@ import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -45,6 +43,8 @@ public final class Node implements AutoCloseable
     private final RingBuffer completionRing;
     private final Conductor conductor;
     private final IoAgent ioAgent;
+    /** Wakes the conductor's own thread, or null when the IO agent's thread runs it. */
+    private final Wakeup conductorWakeup;
     private final CounterSet conductorCounters = new CounterSet();
     private final CounterSet ioCounters = new CounterSet();
     private final AtomicLong agentErrors = new AtomicLong();
@@ -68,22 +68,40 @@ public final class Node implements AutoCloseable
         final OneToOneConcurrentArrayQueue<AgentMessages.ToIo> toIo = new OneToOneConcurrentArrayQueue<>(4096);
         final OneToOneConcurrentArrayQueue<AgentMessages.ToConductor> toConductor = new OneToOneConcurrentArrayQueue<>(4096);
 
-        // Each agent waits for work in its epoll set when idle; the other agent and application threads wake it.
-        // The IO agent waits for work in its epoll set when idle; the conductor and application threads wake it.
-        final Wakeup ioWakeup = new Wakeup();
+        // Each agent thread waits for work in an epoll set when idle, woken by an eventfd when another thread hands
+        // it work. A thread that runs both agents waits in the IO agent's set, which watches the conductor's.
+        final boolean conductorThread = config.threadingMode() == NodeConfig.ThreadingMode.DEDICATED;
+        Wakeup ioWakeup = null;
+        Wakeup conductorWakeup = null;
         IoAgent io = null;
         Conductor c = null;
+        boolean made = false;
         try
         {
+            ioWakeup = new Wakeup();
+            conductorWakeup = conductorThread ? new Wakeup() : null;
             io = new IoAgent(config, handler, sendRing, completionRing, completions, toIo, toConductor, clock,
-                ioCounters, ioWakeup);
-            c = new Conductor(config, toIo, toConductor, clock, conductorCounters, ioWakeup);
+                ioCounters, ioWakeup, conductorWakeup);
+            c = new Conductor(config, toIo, toConductor, clock, conductorCounters, conductorWakeup, ioWakeup);
+            if (!conductorThread)
+            {
+                io.watchConductor(c.epollFd());
+            }
+            made = true;
         }
         finally
         {
-            if (null == c)
+            if (!made)
             {
-                // The IO agent closes its wake-up; if it was not made, the wake-up is closed here.
+                // Each agent closes its own wake-up; what no agent took over is closed here.
+                if (null != c)
+                {
+                    c.onClose();
+                }
+                else
+                {
+                    CloseHelper.quietClose(conductorWakeup);
+                }
                 if (null != io)
                 {
                     io.onClose();
@@ -95,6 +113,7 @@ public final class Node implements AutoCloseable
             }
         }
         ioAgent = io;
+        this.conductorWakeup = conductorWakeup;
         conductor = c;
         completionReader = (msgTypeId, buffer, index, length) ->
             completionTarget.onCompletion(buffer.getLong(index), buffer.getInt(index + 8));
@@ -109,14 +128,20 @@ public final class Node implements AutoCloseable
             case DEDICATED:
                 runners = new AgentRunner[]{
                     // Only the thread that carries messages spins: a spinning conductor would take a CPU from it.
-                    new AgentRunner(backOff(), errorHandler, null, conductor),
+                    new AgentRunner(new SleepingIdleStrategy(conductor), errorHandler, null, conductor),
                     new AgentRunner(config.busySpin() ? new BusySpinIdleStrategy() : new SleepingIdleStrategy(ioAgent),
                         errorHandler, null, ioAgent)};
                 invoker = null;
                 break;
             case SHARED:
+                final IoAgent sharedIo = ioAgent;
+                final Conductor sharedConductor = conductor;
+                final BooleanSupplier eitherHasWork = () -> sharedConductor.hasQueuedInput() || sharedIo.hasQueuedInput();
+                final SleepingIdleStrategy.Sleeper bothAgents = () -> sharedIo.sleepUntilWork(
+                    Math.min(sharedIo.timerWaitMs(), sharedConductor.waitMs()), eitherHasWork);
                 runners = new AgentRunner[]{
-                    new AgentRunner(idleStrategy(), errorHandler, null, new CompositeAgent(conductor, ioAgent))};
+                    new AgentRunner(config.busySpin() ? new BusySpinIdleStrategy() : new SleepingIdleStrategy(bothAgents),
+                        errorHandler, null, new CompositeAgent(conductor, ioAgent))};
                 invoker = null;
                 break;
             default:
@@ -124,16 +149,6 @@ public final class Node implements AutoCloseable
                 invoker = new AgentInvoker(errorHandler, null, new CompositeAgent(conductor, ioAgent));
                 break;
         }
-    }
-
-    private IdleStrategy idleStrategy()
-    {
-        return config.busySpin() ? new BusySpinIdleStrategy() : backOff();
-    }
-
-    private static IdleStrategy backOff()
-    {
-        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
     }
 
     /**
@@ -394,6 +409,11 @@ public final class Node implements AutoCloseable
 
     public void close()
     {
+        ioAgent.wakeup.stop();
+        if (null != conductorWakeup)
+        {
+            conductorWakeup.stop();
+        }
         CloseHelper.closeAll(runners);
         if (null != invoker)
         {

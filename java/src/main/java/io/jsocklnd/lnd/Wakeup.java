@@ -39,6 +39,7 @@ final class Wakeup implements AutoCloseable
     private AtomicCounter wakeups;
     @SuppressWarnings("unused")
     private volatile int sleeping;
+    private volatile boolean stopped;
 
     Wakeup() throws NativeIoException
     {
@@ -73,8 +74,10 @@ final class Wakeup implements AutoCloseable
      * @param hasWork   whether work waits in the agent's queues.
      * @param timeoutMs longest wait.
      * @param sleeps    counts the waits.
+     * @return entries epoll_wait wrote into {@code events} (0 if it did not wait or the time ran out); the epoll
+     * sets are level-triggered, so the agent may act on them without asking again.
      */
-    void sleep(
+    int sleep(
         final Epoll epoll,
         final EpollEventArrayFlyweight events,
         final BooleanSupplier hasWork,
@@ -84,16 +87,29 @@ final class Wakeup implements AutoCloseable
         sleeping = 1;
         try
         {
-            if (!hasWork.getAsBoolean())
+            if (!stopped && !hasWork.getAsBoolean())
             {
                 sleeps.incrementOrdered();
-                ready(epoll, events, timeoutMs);
+                return ready(epoll, events, timeoutMs);
             }
+            return 0;
         }
         finally
         {
             sleeping = 0;
         }
+    }
+
+    /**
+     * The {@code epoll_wait} timeout that ends a wait at a deadline, not before it.
+     *
+     * @param untilNs time to the deadline, 0 or less when due.
+     * @param maxNs   longest wait.
+     * @return milliseconds, rounded up.
+     */
+    static int timeoutMs(final long untilNs, final long maxNs)
+    {
+        return untilNs <= 0 ? 0 : (int)((Math.min(untilNs, maxNs) + 999_999) / 1_000_000);
     }
 
     /**
@@ -139,6 +155,16 @@ final class Wakeup implements AutoCloseable
                 // Cannot happen for an open eventfd; the agent wakes for its next timer all the same.
             }
         }
+    }
+
+    /**
+     * Any thread, as the agent's thread is being stopped: wake the agent and let it wait no more, so that it sees
+     * it is to stop at once rather than after its wait.
+     */
+    void stop()
+    {
+        stopped = true;
+        wake();
     }
 
     /**
