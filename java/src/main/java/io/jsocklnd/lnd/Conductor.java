@@ -55,6 +55,13 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
     private final BooleanSupplier hasQueuedInput = this::hasQueuedInput;
     /** Entries the last wait for work found in {@link #events}, acted on by the next poll instead of asking again. */
     private int readyFromSleep;
+    /**
+     * Whether this agent's epoll set may have entries: always when it has its own thread; when the IO agent's
+     * thread runs it, only after the IO agent's set said so ({@link #onSocketsReady()}), which saves an
+     * {@code epoll_wait} a duty cycle on a thread that spins.
+     */
+    private boolean socketsMayBeReady = true;
+    private boolean watched;
     private final Outbox<AgentMessages.ToIo> outbox;
     private final AtomicCounter refusedVersion;
     private final Admission admission;
@@ -155,6 +162,24 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
         return epoll.fd();
     }
 
+    /**
+     * The IO agent watches this agent's epoll set from now on and calls {@link #onSocketsReady()} when it has
+     * entries (same thread).
+     */
+    void watchedByIoAgent()
+    {
+        watched = true;
+        socketsMayBeReady = false;
+    }
+
+    /**
+     * The IO agent's epoll set says this agent's has entries: poll it in the next duty cycle.
+     */
+    void onSocketsReady()
+    {
+        socketsMayBeReady = true;
+    }
+
     public String roleName()
     {
         return "jsocklnd-conductor";
@@ -226,6 +251,11 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
 
     private int pollSockets()
     {
+        if (!socketsMayBeReady)
+        {
+            return 0;
+        }
+        socketsMayBeReady = !watched;
         final int n = readyFromSleep > 0 ? readyFromSleep : Wakeup.ready(epoll, events, 0);
         readyFromSleep = 0;
         for (int i = 0; i < n; i++)

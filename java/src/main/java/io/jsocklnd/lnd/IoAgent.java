@@ -115,6 +115,8 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     private long nextTimerNs;
     /** Entries the last wait for work found in {@link #events}, acted on by the next poll instead of asking again. */
     private int readyFromSleep;
+    /** Tells the conductor its epoll set has entries, when this agent watches it ({@link #watchConductor}). */
+    private Runnable conductorReady;
 
     /**
      * Create the agent; called by the node before start.
@@ -275,14 +277,16 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
 
     /**
      * Watch the conductor's epoll set in this agent's, so that one wait serves a thread that runs both agents;
-     * its readiness is left to the conductor.
+     * the conductor is told when its set has entries, and polls it only then.
      *
      * @param conductorEpollFd the conductor's epoll descriptor.
+     * @param onReady          tells the conductor, on this thread.
      * @throws NativeIoException if it cannot be added.
      */
-    void watchConductor(final int conductorEpollFd) throws NativeIoException
+    void watchConductor(final int conductorEpollFd, final Runnable onReady) throws NativeIoException
     {
         epoll.add(conductorEpollFd, NativeConstants.EPOLLIN, CONDUCTOR_TOKEN);
+        conductorReady = onReady;
     }
 
     /**
@@ -703,6 +707,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
             }
             if (events.data(i) == CONDUCTOR_TOKEN)
             {
+                conductorReady.run();
                 continue;
             }
             final Connection c = connections.get(events.data(i));

@@ -85,7 +85,8 @@ public final class Node implements AutoCloseable
             c = new Conductor(config, toIo, toConductor, clock, conductorCounters, conductorWakeup, ioWakeup);
             if (!conductorThread)
             {
-                io.watchConductor(c.epollFd());
+                io.watchConductor(c.epollFd(), c::onSocketsReady);
+                c.watchedByIoAgent();
             }
             made = true;
         }
