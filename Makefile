@@ -18,7 +18,7 @@ CP_FILE     := java/target/test-classpath.txt
 FUZZ_SECONDS      ?= 5
 FUZZ_LONG_SECONDS ?= 300
 
-.PHONY: all native native-test jar test java-test package-cycles fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-tiny bench-jmh bench-e2e soak scale clean
+.PHONY: all native native-test jar test java-test package-cycles fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-tiny profile bench-jmh bench-e2e soak scale clean
 
 all: native jar
 
@@ -75,11 +75,40 @@ BENCH_ROUNDS ?= 5
 BENCH_OUT ?= java/target/bench
 BENCH_RUN = java -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
 	  -Dorg.slf4j.simpleLogger.logFile=$(1).log io.jsocklnd.demo.Bench --raw $(BUILD)/jsl_rawbench --out $(1)
+# BENCH_CASE=NAME[,NAME] runs only those cases.
+BENCH_CASE ?=
 bench: jar $(CP_FILE)
-	$(call BENCH_RUN,$(BENCH_OUT)) --rounds $(BENCH_ROUNDS)
+	$(call BENCH_RUN,$(BENCH_OUT)) --rounds $(BENCH_ROUNDS) $(if $(BENCH_CASE),--case $(BENCH_CASE))
 
 bench-tiny: jar $(CP_FILE)
 	$(call BENCH_RUN,$(BENCH_OUT)-tiny) --rounds 1 --scale tiny
+
+# One bench case (CASE=NAME, e.g. rate_64B) under async-profiler: a flame graph in PROFILE_OUT/CASE-EVENT.html
+# (PROFILE_FORMAT=collapsed for folded stacks as text). PROFILE_EVENT=cpu or wall. The profiler library comes from
+# Maven Central (tools.profiler:async-profiler) into java/target/profiler; the first fetch needs Maven online, so
+# PROFILER_MVN_FLAGS carries no -o.
+CASE ?= rate_64B
+PROFILE_EVENT ?= cpu
+PROFILE_FORMAT ?= html
+# More agent options, comma first: e.g. PROFILE_OPTS=,threads (one flame per thread), PROFILE_OPTS=,interval=1ms
+PROFILE_OPTS ?=
+PROFILE_ROUNDS ?= 3
+PROFILE_OUT ?= java/target/profile
+ASYNC_PROFILER_VERSION ?= 4.1
+PROFILER_MVN_FLAGS ?= -B -q
+PROFILER_DIR := java/target/profiler
+PROFILER_LIB := $(PROFILER_DIR)/linux-x64/libasyncProfiler.so
+$(PROFILER_LIB):
+	$(MVN) $(PROFILER_MVN_FLAGS) -f java/pom.xml dependency:copy \
+	  -Dartifact=tools.profiler:async-profiler:$(ASYNC_PROFILER_VERSION) -DoutputDirectory=target/profiler
+	cd $(PROFILER_DIR) && jar xf async-profiler-$(ASYNC_PROFILER_VERSION).jar linux-x64/libasyncProfiler.so
+profile: jar $(CP_FILE) $(PROFILER_LIB)
+	@mkdir -p $(PROFILE_OUT)
+	java -agentpath:$(CURDIR)/$(PROFILER_LIB)=start,event=$(PROFILE_EVENT)$(PROFILE_OPTS),file=$(CURDIR)/$(PROFILE_OUT)/$(CASE)-$(PROFILE_EVENT).$(PROFILE_FORMAT) \
+	  -cp java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
+	  -Dorg.slf4j.simpleLogger.logFile=$(PROFILE_OUT)/$(CASE).log io.jsocklnd.demo.Bench --raw $(BUILD)/jsl_rawbench \
+	  --out $(PROFILE_OUT)/$(CASE) --rounds $(PROFILE_ROUNDS) --case $(CASE)
+	@echo "profile: $(PROFILE_OUT)/$(CASE)-$(PROFILE_EVENT).$(PROFILE_FORMAT)"
 
 # JMH micro-benchmarks (classes named *Benchmark under java/src/test); BENCH=regex selects, e.g. BENCH=NativeCall.
 BENCH ?= ZcCookieBenchmark

@@ -40,7 +40,8 @@ import static io.jsocklnd.wire.WireConstants.LNET_PID_ANY;
  * run, never absolute figures across runs.
  *
  * <p>Arguments: {@code --raw PATH} (the C baseline), {@code --out DIR}, {@code --rounds N} (default 5),
- * {@code --scale tiny|full} (tiny: a few messages per case, to check that the rig works).
+ * {@code --scale tiny|full} (tiny: a few messages per case, to check that the rig works), {@code --case NAME[,NAME]}
+ * (only those cases, e.g. {@code rate_64B}, and no idle measurement: for {@code make profile}).
  */
 public final class Bench
 {
@@ -59,15 +60,18 @@ public final class Bench
     private final Path raw;
     private final int rounds;
     private final boolean tiny;
+    /** The cases to run, or null for all. */
+    private final List<String> only;
     private final Map<String, List<double[]>> results = new LinkedHashMap<>();
     private final Map<String, String> units = new LinkedHashMap<>();
     private int rawPort = 9300;
 
-    private Bench(final Path raw, final int rounds, final boolean tiny)
+    private Bench(final Path raw, final int rounds, final boolean tiny, final List<String> only)
     {
         this.raw = raw;
         this.rounds = rounds;
         this.tiny = tiny;
+        this.only = only;
     }
 
     /**
@@ -82,6 +86,7 @@ public final class Bench
         Path out = Path.of("java/target/bench");
         int rounds = 5;
         boolean tiny = false;
+        List<String> only = null;
         for (int i = 0; i < args.length; i++)
         {
             switch (args[i])
@@ -98,6 +103,9 @@ public final class Bench
                 case "--scale":
                     tiny = "tiny".equals(args[++i]);
                     break;
+                case "--case":
+                    only = List.of(args[++i].split(","));
+                    break;
                 default:
                     throw new IllegalArgumentException("unknown argument: " + args[i]);
             }
@@ -106,14 +114,21 @@ public final class Bench
         {
             throw new IllegalStateException("raw baseline not built: " + raw + " (make native)");
         }
-        final Bench bench = new Bench(raw, rounds, tiny);
+        final Bench bench = new Bench(raw, rounds, tiny, only);
         bench.run();
+        if (bench.results.isEmpty())
+        {
+            throw new IllegalArgumentException("no such case: case=" + String.join(",", only));
+        }
         Files.createDirectories(out);
         bench.writeCsv(out.resolve("bench.csv"));
         BenchPlot.write(out.resolve("bench.png"), bench.medians());
         bench.print(System.out);
-        System.out.printf("bench: an idle node (connected, no traffic, no busy-spin) uses %.1f%% of a core%n",
-            bench.idleCpuPercent());
+        if (null == only)
+        {
+            System.out.printf("bench: an idle node (connected, no traffic, no busy-spin) uses %.1f%% of a core%n",
+                bench.idleCpuPercent());
+        }
         System.out.println("bench: every round in " + out.resolve("bench.csv") + ", ratios plotted in " +
             out.resolve("bench.png"));
     }
@@ -129,6 +144,10 @@ public final class Bench
             for (final boolean spin : new boolean[]{false, true})
             {
                 final String mode = spin ? "busyspin" : "blocking";
+                if (!wants("rtt_p50_0B_" + mode, "rtt_p99_0B_" + mode))
+                {
+                    continue;
+                }
                 final Map<String, String> rawRtt = rawBench("rtt", "--mode", spin ? "busypoll" : "blocking",
                     "--size", Integer.toString(PUT0_WIRE), "--count", Integer.toString(rttCount),
                     "--warmup", Integer.toString(rttCount / 10));
@@ -138,9 +157,13 @@ public final class Bench
                 record("rtt_p99_0B_" + mode, lnd.getValueAtPercentile(99) / 1000.0,
                     Double.parseDouble(rawRtt.get("p99_ns")) / 1000.0, "us");
             }
-            final double lndRate = lnetRate(rateCount);
+            final double lndRate = wants("rate_64B", "rate_64B_batched") ? lnetRate(rateCount) : 0;
             for (final int batch : new int[]{1, 16})
             {
+                if (!wants(batch == 1 ? "rate_64B" : "rate_64B_batched"))
+                {
+                    continue;
+                }
                 final Map<String, String> rawRate = rawBench("rate", "--size", Integer.toString(PUT64_WIRE),
                     "--count", Integer.toString(rateCount), "--batch", Integer.toString(batch));
                 record(batch == 1 ? "rate_64B" : "rate_64B_batched", lndRate / 1e6,
@@ -152,11 +175,19 @@ public final class Bench
             final String size = Integer.toString(WireConstants.LNET_MAX_PAYLOAD);
             for (int i = 0; i < modes.length; i++)
             {
+                if (!wants("bulk_1MiB_" + modes[i].name().toLowerCase()))
+                {
+                    continue;
+                }
                 final Map<String, String> rawBulk = rawBench("bulk", "--mode", rawModes[i],
                     "--size", size, "--count", Integer.toString(bulkCount));
                 final double lnd = ThroughputBench.jsocklnd(bulkCount, WireConstants.LNET_MAX_PAYLOAD, modes[i]);
                 record("bulk_1MiB_" + modes[i].name().toLowerCase(), lnd,
                     Double.parseDouble(rawBulk.get("gbit_per_s")), "Gbit/s");
+            }
+            if (!wants("bulk_1MiB_sendfile"))
+            {
+                continue;
             }
             final Path file = Files.createTempFile("jsocklnd-bench", ".bin");
             try
@@ -182,6 +213,25 @@ public final class Bench
                 Files.deleteIfExists(file);
             }
         }
+    }
+
+    /**
+     * @return whether one of these cases runs ({@code --case} names it, or runs all).
+     */
+    private boolean wants(final String... names)
+    {
+        if (null == only)
+        {
+            return true;
+        }
+        for (final String name : names)
+        {
+            if (only.contains(name))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
