@@ -53,6 +53,8 @@ public final class Bench
     private static final String CLIENT_IP = "127.0.91.2";
     private static final String RAW_SERVER_IP = "127.0.92.1";
     private static final String RAW_CLIENT_IP = "127.0.92.2";
+    /** Sender nodes of {@code bulk_1MiB_copy_256peers}. */
+    private static final int MANY_PEERS = 256;
     private static final long CASE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(120);
     private static final long RTT_BUDGET_NS = TimeUnit.SECONDS.toNanos(10);
 
@@ -154,9 +156,8 @@ public final class Bench
             {
                 final Map<String, String> rawBulk = rawBench("bulk", "--mode", rawModes[i],
                     "--size", size, "--count", Integer.toString(bulkCount));
-                final double lnd = ThroughputBench.jsocklnd(bulkCount, WireConstants.LNET_MAX_PAYLOAD, modes[i]);
-                record("bulk_1MiB_" + modes[i].name().toLowerCase(), lnd,
-                    Double.parseDouble(rawBulk.get("gbit_per_s")), "Gbit/s");
+                recordBulk("bulk_1MiB_" + modes[i].name().toLowerCase(),
+                    ThroughputBench.measure(bulkCount, WireConstants.LNET_MAX_PAYLOAD, modes[i], -1), rawBulk);
             }
             final Path file = Files.createTempFile("jsocklnd-bench", ".bin");
             try
@@ -169,8 +170,8 @@ public final class Bench
                 final int fd = NativeIo.open(file, NativeConstants.O_RDONLY | NativeConstants.O_CLOEXEC, 0);
                 try
                 {
-                    record("bulk_1MiB_sendfile", ThroughputBench.jsocklnd(bulkCount, WireConstants.LNET_MAX_PAYLOAD,
-                        NodeConfig.ZcMode.SPLICE, fd), Double.parseDouble(rawFile.get("gbit_per_s")), "Gbit/s");
+                    recordBulk("bulk_1MiB_sendfile", ThroughputBench.measure(bulkCount, WireConstants.LNET_MAX_PAYLOAD,
+                        NodeConfig.ZcMode.SPLICE, fd), rawFile);
                 }
                 finally
                 {
@@ -181,7 +182,47 @@ public final class Bench
             {
                 Files.deleteIfExists(file);
             }
+            manyPeers(tiny ? 8 : MANY_PEERS, tiny ? 2 : 8, size);
         }
+    }
+
+    /**
+     * Record a bulk case: its throughput, and the CPU its sender spent per GiB as case {@code NAME_cpu} (the sender
+     * node's threads for jsocklnd, the sending thread's {@code getrusage(RUSAGE_THREAD)} for the raw program).
+     */
+    private void recordBulk(final String name, final ThroughputBench.Run lnd, final Map<String, String> rawBulk)
+    {
+        record(name, lnd.gbitPerSecond(), Double.parseDouble(rawBulk.get("gbit_per_s")), "Gbit/s");
+        final double rawGiB = Double.parseDouble(rawBulk.get("size")) * Double.parseDouble(rawBulk.get("count")) /
+            (1L << 30);
+        record(name + "_cpu", lnd.senderCpuSPerGiB(), Double.parseDouble(rawBulk.get("sender_cpu_s")) / rawGiB,
+            "cpu_s_per_GiB");
+    }
+
+    /**
+     * {@code bulk_1MiB_copy_256peers}: one node receiving copied 1 MiB PUTs from {@code peers} sender nodes at once
+     * ({@link ManyPeersBench}), aggregate against one raw {@code send} connection measured just before carrying as
+     * many bytes. Each peer sends 4 MiB first, untimed: a connection that has carried only a few MiB is still in
+     * slow start and small buffers, where the one raw connection is not. Fewer
+     * peers when the open-file limit cannot hold them all (about 12 descriptors per peer in one process).
+     */
+    private void manyPeers(final int peers, final int messagesPerPeer, final String size) throws Exception
+    {
+        final long maxFds = ((com.sun.management.UnixOperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        final int fitting = (int)Math.max(1, Math.min(peers, (maxFds - 256) / 12));
+        if (fitting < peers)
+        {
+            System.out.println("bench: open-file limit " + maxFds + " holds " + fitting + " of " + peers +
+                " peers (raise ulimit -n)");
+        }
+        final Map<String, String> rawBulk = rawBench("bulk", "--mode", "send", "--size", size,
+            "--count", Integer.toString(fitting * messagesPerPeer));
+        final ManyPeersBench.Result lnd = ManyPeersBench.run(fitting, 4, messagesPerPeer, WireConstants.LNET_MAX_PAYLOAD);
+        System.out.printf("bench: %d peers x %d MiB: %.3f s, CPU of the thread driving every sender %.0f%%, " +
+            "of the receiving node's thread %.0f%%%n", fitting, messagesPerPeer, lnd.seconds(),
+            100 * lnd.senderCpuS() / lnd.seconds(), 100 * lnd.receiverCpuS() / lnd.seconds());
+        record("bulk_1MiB_copy_256peers", lnd.gbitPerSecond(), Double.parseDouble(rawBulk.get("gbit_per_s")), "Gbit/s");
     }
 
     /**
