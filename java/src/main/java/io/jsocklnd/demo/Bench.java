@@ -1,6 +1,7 @@
 package io.jsocklnd.demo;
 
 import io.jsocklnd.lnd.NodeConfig;
+import io.jsocklnd.lnd.ZcProbe;
 import io.jsocklnd.lnet.EventHandler;
 import io.jsocklnd.lnet.EventQueue;
 import io.jsocklnd.lnet.Lnet;
@@ -116,6 +117,7 @@ public final class Bench
         bench.print(System.out);
         System.out.printf("bench: an idle node (connected, no traffic, no busy-spin) uses %.1f%% of a core%n",
             bench.idleCpuPercent());
+        printZcProbe(System.out);
         System.out.println("bench: every round in " + out.resolve("bench.csv") + ", ratios plotted in " +
             out.resolve("bench.png"));
     }
@@ -409,6 +411,22 @@ public final class Bench
             }
         }
         return values;
+    }
+
+    /**
+     * What {@code ZcMode.AUTO} measured and chose in this process ({@link ZcProbe}).
+     */
+    private static void printZcProbe(final PrintStream out)
+    {
+        final List<ZcProbe.Measurement> figures = ZcProbe.measured();
+        final StringBuilder line = new StringBuilder("bench: zero copy AUTO probe over loopback:");
+        for (final ZcProbe.Measurement m : figures)
+        {
+            line.append(String.format(" %s %.1f Gbit/s %.3f cpu_s_per_GiB;", m.mode().name().toLowerCase(),
+                m.gbitPerSecond(), m.senderCpuSPerGiB()));
+        }
+        out.println(line + " loopback NIDs use " + ZcProbe.decide(true, figures) + ", other NIDs " +
+            ZcProbe.decide(false, figures));
     }
 
     private void record(final String name, final double jsocklnd, final double baseline, final String unit)

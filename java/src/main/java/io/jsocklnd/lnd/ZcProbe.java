@@ -11,9 +11,11 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.lang.ref.Reference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -240,7 +242,7 @@ public final class ZcProbe
         final long address = DirectMemory.address(payload, 0);
         final double[] bestGbit = new double[PATHS.length];
         final double[] bestCpu = new double[PATHS.length];
-        java.util.Arrays.fill(bestCpu, Double.MAX_VALUE);
+        Arrays.fill(bestCpu, Double.MAX_VALUE);
         for (int round = 0; round <= ROUNDS; round++)
         {
             for (int p = 0; p < PATHS.length; p++)
@@ -273,10 +275,10 @@ public final class ZcProbe
         {
             if (p == 0 || null != writers[p])
             {
-                figures.add(new Measurement(PATHS[p], round2(bestGbit[p]), round2(bestCpu[p] * 1000) / 1000));
+                figures.add(new Measurement(PATHS[p], round(bestGbit[p], 100), round(bestCpu[p], 1000)));
             }
         }
-        java.lang.ref.Reference.reachabilityFence(payload);
+        Reference.reachabilityFence(payload);
         return figures;
     }
 
@@ -344,9 +346,9 @@ public final class ZcProbe
         }
     }
 
-    private static double round2(final double value)
+    private static double round(final double value, final double scale)
     {
-        return Math.round(value * 100) / 100.0;
+        return Math.round(value * scale) / scale;
     }
 
     private static void closeQuietly(final NativeSocket socket)
