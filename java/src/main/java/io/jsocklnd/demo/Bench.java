@@ -220,7 +220,8 @@ public final class Bench
         }
         final Map<String, String> rawBulk = rawBench("bulk", "--mode", "send", "--size", size,
             "--count", Integer.toString(fitting * messagesPerPeer));
-        final ManyPeersBench.Result lnd = ManyPeersBench.run(fitting, 4, messagesPerPeer, WireConstants.LNET_MAX_PAYLOAD);
+        final ManyPeersBench.Result lnd =
+            ManyPeersBench.run(fitting, 4, messagesPerPeer, WireConstants.LNET_MAX_PAYLOAD);
         System.out.printf("bench: %d peers x %d MiB: %.3f s, CPU of the thread driving every sender %.0f%%, " +
             "of the receiving node's thread %.0f%%%n", fitting, messagesPerPeer, lnd.seconds(),
             100 * lnd.senderCpuS() / lnd.seconds(), 100 * lnd.receiverCpuS() / lnd.seconds());

@@ -91,7 +91,8 @@ public final class ManyPeersBench
      * @return the run's figures.
      * @throws Exception if a node cannot start or the run does not finish within its time.
      */
-    static Result run(final int peers, final int warmupPerPeer, final int messagesPerPeer, final int message) throws Exception
+    static Result run(final int peers, final int warmupPerPeer, final int messagesPerPeer, final int message)
+        throws Exception
     {
         final Sink sink = new Sink(message);
         final NodeConfig receiverConfig = new NodeConfig().nid(RECEIVER_IP + "@tcp")
@@ -141,7 +142,8 @@ public final class ManyPeersBench
                 .zcMode(NodeConfig.ZcMode.COPY).ringCapacities(SENDER_RING_CAPACITY, SENDER_RING_CAPACITY);
             senders[i] = Node.start(config, new Sink(0));
             headers[i] = new UnsafeBuffer(new byte[LnetHeaderFlyweight.LENGTH]);
-            new LnetHeaderFlyweight().wrapForEncode(headers[i], 0, LnetHeaderFlyweight.LENGTH, WireConstants.LNET_MSG_PUT)
+            new LnetHeaderFlyweight()
+                .wrapForEncode(headers[i], 0, LnetHeaderFlyweight.LENGTH, WireConstants.LNET_MSG_PUT)
                 .destNid(dst).srcNid(senders[i].config().nid())
                 .destPid(WireConstants.LNET_PID_LUSTRE).srcPid(WireConstants.LNET_PID_LUSTRE)
                 .payloadLength(message).wmdInterfaceCookie(-1L).wmdObjectCookie(-1L).putPtlIndex(4);
@@ -168,7 +170,8 @@ public final class ManyPeersBench
         final long receiverCpuStart = ThreadCpu.cpuNs(receiverThreads);
         final long senderCpuStart = ThreadCpu.currentNs();
         final long startNs = System.nanoTime();
-        sweep(senders, headers, dst, address, message, sent, completed, onCompletion, warmupPerPeer + messagesPerPeer, deadlineNs);
+        sweep(senders, headers, dst, address, message, sent, completed, onCompletion, warmupPerPeer + messagesPerPeer,
+            deadlineNs);
         awaitReceived(sink, warmup + total, deadlineNs);
         final double seconds = (sink.lastNs - startNs) / 1e9;
         final double senderCpuS = (ThreadCpu.currentNs() - senderCpuStart) / 1e9;

@@ -34,15 +34,18 @@ class ZcProbeTest
     void shouldTakeTheFastestZeroCopyPathOnLoopbackWhenItBeatsCopyingByTheMargin()
     {
         // Figures of a host where vmsplice+splice outran send (71-79 against 44-57 Gbit/s).
-        assertEquals(SPLICE, ZcProbe.decide(true, List.of(m(COPY, 50, 0.2), m(SPLICE, 75, 0.1), m(MSG_ZEROCOPY, 40, 0.1))));
-        assertEquals(MSG_ZEROCOPY, ZcProbe.decide(true, List.of(m(COPY, 20, 0.2), m(SPLICE, 15, 0.1), m(MSG_ZEROCOPY, 23, 0.1))));
+        assertEquals(SPLICE,
+            ZcProbe.decide(true, List.of(m(COPY, 50, 0.2), m(SPLICE, 75, 0.1), m(MSG_ZEROCOPY, 40, 0.1))));
+        assertEquals(MSG_ZEROCOPY,
+            ZcProbe.decide(true, List.of(m(COPY, 20, 0.2), m(SPLICE, 15, 0.1), m(MSG_ZEROCOPY, 23, 0.1))));
     }
 
     @Test
     void shouldCopyOnLoopbackWhenZeroCopyIsSlowerOrWithinTheMargin()
     {
         // Figures of a host where send outran every zero-copy path.
-        assertEquals(COPY, ZcProbe.decide(true, List.of(m(COPY, 28, 0.3), m(SPLICE, 15, 0.1), m(MSG_ZEROCOPY, 14, 0.1))));
+        assertEquals(COPY,
+            ZcProbe.decide(true, List.of(m(COPY, 28, 0.3), m(SPLICE, 15, 0.1), m(MSG_ZEROCOPY, 14, 0.1))));
         // 9 % faster is within the margin: a copied send completes without waiting for the ZC-ACK.
         assertEquals(COPY, ZcProbe.decide(true, List.of(m(COPY, 100, 0.3), m(SPLICE, 109, 0.1))));
         assertEquals(SPLICE, ZcProbe.decide(true, List.of(m(COPY, 100, 0.3), m(SPLICE, 111, 0.1))));
@@ -52,9 +55,11 @@ class ZcProbeTest
     void shouldDecideByTheSendersCpuPerGibOffLoopback()
     {
         // Throughput over loopback says nothing of a NIC: the sender's own CPU per GiB decides.
-        assertEquals(MSG_ZEROCOPY, ZcProbe.decide(false, List.of(m(COPY, 50, 0.30), m(SPLICE, 20, 0.20), m(MSG_ZEROCOPY, 10, 0.05))));
+        assertEquals(MSG_ZEROCOPY,
+            ZcProbe.decide(false, List.of(m(COPY, 50, 0.30), m(SPLICE, 20, 0.20), m(MSG_ZEROCOPY, 10, 0.05))));
         assertEquals(SPLICE, ZcProbe.decide(false, List.of(m(COPY, 50, 0.30), m(SPLICE, 20, 0.20))));
-        assertEquals(COPY, ZcProbe.decide(false, List.of(m(COPY, 50, 0.30), m(SPLICE, 60, 0.28), m(MSG_ZEROCOPY, 10, 0.40))));
+        assertEquals(COPY,
+            ZcProbe.decide(false, List.of(m(COPY, 50, 0.30), m(SPLICE, 60, 0.28), m(MSG_ZEROCOPY, 10, 0.40))));
     }
 
     @Test
