@@ -1,6 +1,7 @@
 package io.jsocklnd.demo;
 
 import io.jsocklnd.lnd.NodeConfig;
+import io.jsocklnd.lnd.ZcProbe;
 import io.jsocklnd.lnet.EventHandler;
 import io.jsocklnd.lnet.EventQueue;
 import io.jsocklnd.lnet.Lnet;
@@ -54,6 +55,8 @@ public final class Bench
     private static final String CLIENT_IP = "127.0.91.2";
     private static final String RAW_SERVER_IP = "127.0.92.1";
     private static final String RAW_CLIENT_IP = "127.0.92.2";
+    /** Sender nodes of {@code bulk_1MiB_copy_256peers}. */
+    private static final int MANY_PEERS = 256;
     private static final long CASE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(120);
     private static final long RTT_BUDGET_NS = TimeUnit.SECONDS.toNanos(10);
 
@@ -129,6 +132,7 @@ public final class Bench
             System.out.printf("bench: an idle node (connected, no traffic, no busy-spin) uses %.1f%% of a core%n",
                 bench.idleCpuPercent());
         }
+        printZcProbe(System.out);
         System.out.println("bench: every round in " + out.resolve("bench.csv") + ", ratios plotted in " +
             out.resolve("bench.png"));
     }
@@ -181,37 +185,47 @@ public final class Bench
                 }
                 final Map<String, String> rawBulk = rawBench("bulk", "--mode", rawModes[i],
                     "--size", size, "--count", Integer.toString(bulkCount));
-                final double lnd = ThroughputBench.jsocklnd(bulkCount, WireConstants.LNET_MAX_PAYLOAD, modes[i]);
-                record("bulk_1MiB_" + modes[i].name().toLowerCase(), lnd,
-                    Double.parseDouble(rawBulk.get("gbit_per_s")), "Gbit/s");
+                recordBulk("bulk_1MiB_" + modes[i].name().toLowerCase(),
+                    ThroughputBench.measure(bulkCount, WireConstants.LNET_MAX_PAYLOAD, modes[i], -1), rawBulk);
             }
-            if (!wants("bulk_1MiB_sendfile"))
+            if (wants("bulk_1MiB_sendfile"))
             {
-                continue;
+                sendfile(round, bulkCount, size);
             }
-            final Path file = Files.createTempFile("jsocklnd-bench", ".bin");
+            if (wants("bulk_1MiB_copy_256peers"))
+            {
+                manyPeers(tiny ? 8 : MANY_PEERS, tiny ? 2 : 8, size);
+            }
+        }
+    }
+
+    /**
+     * {@code bulk_1MiB_sendfile}: 1 MiB messages from a file, the raw program's {@code sendfile} of the same file.
+     */
+    private void sendfile(final int round, final int bulkCount, final String size) throws Exception
+    {
+        final Path file = Files.createTempFile("jsocklnd-bench", ".bin");
+        try
+        {
+            final byte[] bytes = new byte[WireConstants.LNET_MAX_PAYLOAD];
+            new SplittableRandom(round).nextBytes(bytes);
+            Files.write(file, bytes);
+            final Map<String, String> rawFile = rawBench("bulk", "--mode", "sendfile", "--size", size,
+                "--count", Integer.toString(bulkCount), "--file", file.toString());
+            final int fd = NativeIo.open(file, NativeConstants.O_RDONLY | NativeConstants.O_CLOEXEC, 0);
             try
             {
-                final byte[] bytes = new byte[WireConstants.LNET_MAX_PAYLOAD];
-                new SplittableRandom(round).nextBytes(bytes);
-                Files.write(file, bytes);
-                final Map<String, String> rawFile = rawBench("bulk", "--mode", "sendfile", "--size", size,
-                    "--count", Integer.toString(bulkCount), "--file", file.toString());
-                final int fd = NativeIo.open(file, NativeConstants.O_RDONLY | NativeConstants.O_CLOEXEC, 0);
-                try
-                {
-                    record("bulk_1MiB_sendfile", ThroughputBench.jsocklnd(bulkCount, WireConstants.LNET_MAX_PAYLOAD,
-                        NodeConfig.ZcMode.SPLICE, fd), Double.parseDouble(rawFile.get("gbit_per_s")), "Gbit/s");
-                }
-                finally
-                {
-                    NativeIo.close(fd);
-                }
+                recordBulk("bulk_1MiB_sendfile", ThroughputBench.measure(bulkCount, WireConstants.LNET_MAX_PAYLOAD,
+                    NodeConfig.ZcMode.SPLICE, fd), rawFile);
             }
             finally
             {
-                Files.deleteIfExists(file);
+                NativeIo.close(fd);
             }
+        }
+        finally
+        {
+            Files.deleteIfExists(file);
         }
     }
 
@@ -232,6 +246,46 @@ public final class Bench
             }
         }
         return false;
+    }
+
+    /**
+     * Record a bulk case: its throughput, and the CPU its sender spent per GiB as case {@code NAME_cpu} (the sender
+     * node's threads for jsocklnd, the sending thread's {@code getrusage(RUSAGE_THREAD)} for the raw program).
+     */
+    private void recordBulk(final String name, final ThroughputBench.Run lnd, final Map<String, String> rawBulk)
+    {
+        record(name, lnd.gbitPerSecond(), Double.parseDouble(rawBulk.get("gbit_per_s")), "Gbit/s");
+        final double rawGiB = Double.parseDouble(rawBulk.get("size")) * Double.parseDouble(rawBulk.get("count")) /
+            (1L << 30);
+        record(name + "_cpu", lnd.senderCpuSPerGiB(), Double.parseDouble(rawBulk.get("sender_cpu_s")) / rawGiB,
+            "cpu_s_per_GiB");
+    }
+
+    /**
+     * {@code bulk_1MiB_copy_256peers}: one node receiving copied 1 MiB PUTs from {@code peers} sender nodes at once
+     * ({@link ManyPeersBench}), aggregate against one raw {@code send} connection measured just before carrying as
+     * many bytes. Each peer sends 4 MiB first, untimed: a connection that has carried only a few MiB is still in
+     * slow start and small buffers, where the one raw connection is not. Fewer
+     * peers when the open-file limit cannot hold them all (about 12 descriptors per peer in one process).
+     */
+    private void manyPeers(final int peers, final int messagesPerPeer, final String size) throws Exception
+    {
+        final long maxFds = ((com.sun.management.UnixOperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+        final int fitting = (int)Math.max(1, Math.min(peers, (maxFds - 256) / 12));
+        if (fitting < peers)
+        {
+            System.out.println("bench: open-file limit " + maxFds + " holds " + fitting + " of " + peers +
+                " peers (raise ulimit -n)");
+        }
+        final Map<String, String> rawBulk = rawBench("bulk", "--mode", "send", "--size", size,
+            "--count", Integer.toString(fitting * messagesPerPeer));
+        final ManyPeersBench.Result lnd =
+            ManyPeersBench.run(fitting, 4, messagesPerPeer, WireConstants.LNET_MAX_PAYLOAD);
+        System.out.printf("bench: %d peers x %d MiB: %.3f s, CPU of the thread driving every sender %.0f%%, " +
+            "of the receiving node's thread %.0f%%%n", fitting, messagesPerPeer, lnd.seconds(),
+            100 * lnd.senderCpuS() / lnd.seconds(), 100 * lnd.receiverCpuS() / lnd.seconds());
+        record("bulk_1MiB_copy_256peers", lnd.gbitPerSecond(), Double.parseDouble(rawBulk.get("gbit_per_s")), "Gbit/s");
     }
 
     /**
@@ -359,6 +413,8 @@ public final class Bench
             Lnet client = Lnet.start(config(CLIENT_IP, false)))
         {
             client.ping(server.nid(), server.pid(), 10, TimeUnit.SECONDS);
+            // Let the compiler threads finish what the cases before gave them: they are not the nodes' idling.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(tiny ? 200 : 3_000));
             final long windowNs = TimeUnit.MILLISECONDS.toNanos(tiny ? 500 : 5_000);
             final long cpuBefore = os.getProcessCpuTime();
             final long startNs = System.nanoTime();
@@ -418,6 +474,22 @@ public final class Bench
             }
         }
         return values;
+    }
+
+    /**
+     * What {@code ZcMode.AUTO} measured and chose in this process ({@link ZcProbe}).
+     */
+    private static void printZcProbe(final PrintStream out)
+    {
+        final List<ZcProbe.Measurement> figures = ZcProbe.measured();
+        final StringBuilder line = new StringBuilder("bench: zero copy AUTO probe over loopback:");
+        for (final ZcProbe.Measurement m : figures)
+        {
+            line.append(String.format(" %s %.1f Gbit/s %.3f cpu_s_per_GiB;", m.mode().name().toLowerCase(),
+                m.gbitPerSecond(), m.senderCpuSPerGiB()));
+        }
+        out.println(line + " loopback NIDs use " + ZcProbe.decide(true, figures) + ", other NIDs " +
+            ZcProbe.decide(false, figures));
     }
 
     private void record(final String name, final double jsocklnd, final double baseline, final String unit)

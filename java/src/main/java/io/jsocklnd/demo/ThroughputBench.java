@@ -16,6 +16,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.lang.ref.Reference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -153,15 +154,34 @@ public final class ThroughputBench
     static double jsocklnd(final long messages, final int message, final NodeConfig.ZcMode mode)
         throws Exception
     {
-        return jsocklnd(messages, message, mode, -1);
+        return measure(messages, message, mode, -1).gbitPerSecond();
+    }
+
+    /**
+     * One run's figures.
+     *
+     * @param gbitPerSecond payload received per second, Gbit/s.
+     * @param bytes         payload bytes timed.
+     * @param senderCpuS    CPU time of the sender node's threads (the calling thread for an INVOKER sender) from
+     *                      the first timed send to the last completion.
+     */
+    record Run(double gbitPerSecond, long bytes, double senderCpuS)
+    {
+        /**
+         * @return sender CPU seconds per GiB of payload.
+         */
+        double senderCpuSPerGiB()
+        {
+            return senderCpuS / (bytes / (double)(1L << 30));
+        }
     }
 
     /**
      * @param fileFd an open file of at least {@code message} bytes to send the payloads from by sendfile, or -1
      *               to send them from memory in {@code mode}.
-     * @return Gbit/s.
+     * @return the run's throughput and sender CPU.
      */
-    static double jsocklnd(final long messages, final int message, final NodeConfig.ZcMode mode, final int fileFd)
+    static Run measure(final long messages, final int message, final NodeConfig.ZcMode mode, final int fileFd)
         throws Exception
     {
         final Sink sink = new Sink(message);
@@ -170,74 +190,101 @@ public final class ThroughputBench
         final NodeConfig receiverConfig = new NodeConfig().nid("127.0.0.15@tcp")
             .threadingMode(THREADING == NodeConfig.ThreadingMode.INVOKER ? NodeConfig.ThreadingMode.SHARED : THREADING)
             .busySpin(BUSY_SPIN);
-        final boolean invoker = THREADING == NodeConfig.ThreadingMode.INVOKER;
-        try (Node rx = Node.start(receiverConfig, sink);
-            Node tx = Node.start(senderConfig, new Sink(message)))
+        try (Node rx = Node.start(receiverConfig, sink))
         {
-            final long dst = receiverConfig.nid();
-            final UnsafeBuffer header = new UnsafeBuffer(new byte[LnetHeaderFlyweight.LENGTH]);
-            new LnetHeaderFlyweight().wrapForEncode(header, 0, LnetHeaderFlyweight.LENGTH, WireConstants.LNET_MSG_PUT)
-                .destNid(dst).srcNid(senderConfig.nid())
-                .destPid(WireConstants.LNET_PID_LUSTRE).srcPid(WireConstants.LNET_PID_LUSTRE)
-                .payloadLength(message).wmdInterfaceCookie(-1L).wmdObjectCookie(-1L).putPtlIndex(4);
-            final UnsafeBuffer payload = DirectMemory.allocatePageAligned(message);
-            final long address = DirectMemory.address(payload, 0);
-            final long[] completed = new long[2];
-            final CompletionHandler onCompletion = (id, status) ->
+            final Set<Long> beforeSender = ThreadCpu.snapshot();
+            try (Node tx = Node.start(senderConfig, new Sink(message)))
             {
-                completed[0]++;
-                if (status != 0 && completed[1]++ == 0)
-                {
-                    System.out.printf("%s: send %d failed: status %d%n", mode, id, status);
-                }
-            };
-            final int window = 32;
-
-            // Warm the connections up before timing.
-            send(tx, dst, header, address, message, fileFd, -1);
-            final long warmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (completed[0] < 1 && System.nanoTime() - warmDeadline < 0)
-            {
-                if (invoker)
-                {
-                    tx.doWork();
-                }
-                tx.pollCompletions(onCompletion, 16);
+                return measure(rx, tx, ThreadCpu.startedSince(beforeSender), sink, messages, message, mode, fileFd);
             }
-            completed[0] = 0;
-            completed[1] = 0;
-            final long base = sink.messages.get();
-
-            final long start = System.nanoTime();
-            final long deadline = start + TimeUnit.MINUTES.toNanos(2);
-            long sent = 0;
-            while (completed[0] < messages && System.nanoTime() - deadline < 0)
-            {
-                if (invoker)
-                {
-                    tx.doWork();
-                }
-                tx.pollCompletions(onCompletion, window);
-                if (sent < messages && sent - completed[0] < window &&
-                    send(tx, dst, header, address, message, fileFd, sent))
-                {
-                    sent++;
-                }
-            }
-            while (sink.messages.get() - base < messages && System.nanoTime() - deadline < 0)
-            {
-                Thread.onSpinWait();
-            }
-            final double seconds = (System.nanoTime() - start) / 1e9;
-            // The sends name the payload by address only: keep its buffer from being freed while they run.
-            Reference.reachabilityFence(payload);
-            if (completed[1] > 0 || sink.messages.get() - base < messages)
-            {
-                System.out.printf("%s: %d sends failed, %d of %d messages received in %.1f s%n",
-                    mode, completed[1], sink.messages.get() - base, messages, seconds);
-            }
-            return (sink.messages.get() - base) * (double)message * 8 / seconds / 1e9;
         }
+    }
+
+    private static Run measure(
+        final Node rx,
+        final Node tx,
+        final Set<Long> senderThreads,
+        final Sink sink,
+        final long messages,
+        final int message,
+        final NodeConfig.ZcMode mode,
+        final int fileFd)
+    {
+        final boolean invoker = tx.config().threadingMode() == NodeConfig.ThreadingMode.INVOKER;
+        final long dst = rx.config().nid();
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[LnetHeaderFlyweight.LENGTH]);
+        new LnetHeaderFlyweight().wrapForEncode(header, 0, LnetHeaderFlyweight.LENGTH, WireConstants.LNET_MSG_PUT)
+            .destNid(dst).srcNid(tx.config().nid())
+            .destPid(WireConstants.LNET_PID_LUSTRE).srcPid(WireConstants.LNET_PID_LUSTRE)
+            .payloadLength(message).wmdInterfaceCookie(-1L).wmdObjectCookie(-1L).putPtlIndex(4);
+        final UnsafeBuffer payload = DirectMemory.allocatePageAligned(message);
+        final long address = DirectMemory.address(payload, 0);
+        final long[] completed = new long[2];
+        final CompletionHandler onCompletion = (id, status) ->
+        {
+            completed[0]++;
+            if (status != 0 && completed[1]++ == 0)
+            {
+                System.out.printf("%s: send %d failed: status %d%n", mode, id, status);
+            }
+        };
+        final int window = 32;
+
+        // Warm the connections up before timing.
+        send(tx, dst, header, address, message, fileFd, -1);
+        final long warmDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (completed[0] < 1 && System.nanoTime() - warmDeadline < 0)
+        {
+            if (invoker)
+            {
+                tx.doWork();
+            }
+            tx.pollCompletions(onCompletion, 16);
+        }
+        completed[0] = 0;
+        completed[1] = 0;
+        final long base = sink.messages.get();
+
+        final long cpuStartNs = senderCpuNs(invoker, senderThreads);
+        final long start = System.nanoTime();
+        final long deadline = start + TimeUnit.MINUTES.toNanos(2);
+        long sent = 0;
+        while (completed[0] < messages && System.nanoTime() - deadline < 0)
+        {
+            if (invoker)
+            {
+                tx.doWork();
+            }
+            tx.pollCompletions(onCompletion, window);
+            if (sent < messages && sent - completed[0] < window &&
+                send(tx, dst, header, address, message, fileFd, sent))
+            {
+                sent++;
+            }
+        }
+        final double senderCpuS = (senderCpuNs(invoker, senderThreads) - cpuStartNs) / 1e9;
+        while (sink.messages.get() - base < messages && System.nanoTime() - deadline < 0)
+        {
+            Thread.onSpinWait();
+        }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        // The sends name the payload by address only: keep its buffer from being freed while they run.
+        Reference.reachabilityFence(payload);
+        if (completed[1] > 0 || sink.messages.get() - base < messages)
+        {
+            System.out.printf("%s: %d sends failed, %d of %d messages received in %.1f s%n",
+                mode, completed[1], sink.messages.get() - base, messages, seconds);
+        }
+        final long bytes = (sink.messages.get() - base) * message;
+        return new Run(bytes * 8 / seconds / 1e9, bytes, senderCpuS);
+    }
+
+    /**
+     * CPU of the sender node: its own threads, and the calling thread when it drives the node (INVOKER).
+     */
+    private static long senderCpuNs(final boolean invoker, final Set<Long> senderThreads)
+    {
+        return ThreadCpu.cpuNs(senderThreads) + (invoker ? ThreadCpu.currentNs() : 0);
     }
 
     private static boolean send(

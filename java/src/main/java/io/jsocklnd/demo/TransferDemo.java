@@ -11,6 +11,7 @@ import io.jsocklnd.lnet.PingResult;
 import io.jsocklnd.nativeio.DirectMemory;
 import io.jsocklnd.nativeio.Errno;
 import io.jsocklnd.lnd.NodeConfig;
+import io.jsocklnd.lnd.ZcProbe;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.CloseHelper;
@@ -148,13 +149,14 @@ public final class TransferDemo
         Lnet v1 = null;
         try
         {
-            current = Lnet.start(config(options.currentNid()).zcMode(NodeConfig.ZcMode.AUTO));
+            // Zero copy whether or not it is the faster path here (AUTO may copy): the demo shows the ZC-ACK.
+            current = Lnet.start(config(options.currentNid()).zcMode(ZcProbe.zeroCopyMode()));
             v2 = Lnet.start(config(options.v2Nid()).legacyProtocol(2));
             v1 = Lnet.start(config(options.v1Nid()).legacyProtocol(1));
             out.printf("nodes (one JVM, each with its own acceptor on port %d, IO agent and sockets):%n",
                 WireConstants.LNET_ACCEPT_PORT);
             out.printf("  %-16s current (offers V3), zero copy %s from %d bytes%n", options.currentNid(),
-                NodeConfig.ZcMode.AUTO, current.node().config().zcMinPayload());
+                current.node().config().zcMode(), current.node().config().zcMinPayload());
             out.printf("  %-16s legacy V2 socklnd%n", options.v2Nid());
             out.printf("  %-16s legacy V1 socklnd%n", options.v1Nid());
             final String log = System.getProperty("org.slf4j.simpleLogger.logFile");

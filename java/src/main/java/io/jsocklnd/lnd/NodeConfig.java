@@ -53,8 +53,9 @@ public final class NodeConfig
     public enum ZcMode
     {
         /**
-         * The best zero-copy path this kernel offers: {@link #SPLICE} where pipes work, else {@link #MSG_ZEROCOPY};
-         * resolved by {@link NodeConfig#conclude()}, so a running node's config never holds it.
+         * The path measured best on this machine for the node's NID ({@link ZcProbe}: a short probe of every path
+         * over loopback, once per process): COPY, SPLICE or MSG_ZEROCOPY; resolved by {@link NodeConfig#conclude()},
+         * so a running node's config never holds it.
          */
         AUTO,
         /** vmsplice the caller's pages into a pipe, splice the pipe into the socket. */
@@ -169,8 +170,8 @@ public final class NodeConfig
      * concluded copy, which refuses every setter; a concluded config concludes to itself. This config is left
      * as it was.
      * <p>
-     * Resolved: {@link ZcMode#AUTO} to the mode this machine offers ({@link ZcMode#SPLICE} where pipes work,
-     * else {@link ZcMode#MSG_ZEROCOPY}); {@link #protocolVersion()} to the version of a legacy node
+     * Resolved: {@link ZcMode#AUTO} to the mode measured best here for this NID ({@link ZcProbe#decide});
+     * {@link #protocolVersion()} to the version of a legacy node
      * ({@link #legacyProtocol(int)}) when not set; {@link #legacyProtocol()} 3 to 0 (a current node);
      * {@link #incarnation()} 0 to the time now, in ns since the epoch.
      * <p>
@@ -211,7 +212,7 @@ public final class NodeConfig
         {
             result.legacyProtocol = 0;
         }
-        result.zcMode = resolve(zcMode);
+        result.zcMode = resolve(zcMode, nid);
         if (0 == incarnation)
         {
             result.incarnation = System.currentTimeMillis() * 1_000_000L;
@@ -958,13 +959,13 @@ public final class NodeConfig
         }
     }
 
-    private static ZcMode resolve(final ZcMode mode)
+    private static ZcMode resolve(final ZcMode mode, final long nid)
     {
         if (mode != ZcMode.AUTO)
         {
             return mode;
         }
         JslNative.ensureAvailable();
-        return ZeroCopyWriter.bestAvailable() == ZeroCopyWriter.Mode.SPLICE ? ZcMode.SPLICE : ZcMode.MSG_ZEROCOPY;
+        return ZcProbe.resolveAuto(nid);
     }
 }

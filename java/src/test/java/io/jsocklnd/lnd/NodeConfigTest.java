@@ -232,13 +232,13 @@ class NodeConfigTest
     }
 
     @Test
-    void shouldResolveAutoZeroCopyToTheModeThisMachineOffers()
+    void shouldResolveAutoZeroCopyToTheModeMeasuredBestForTheNid()
     {
         final NodeConfig config = new NodeConfig();
         assertEquals(NodeConfig.ZcMode.AUTO, config.zcMode());
-        final NodeConfig.ZcMode expected = ZeroCopyWriter.bestAvailable() == ZeroCopyWriter.Mode.SPLICE ?
-            NodeConfig.ZcMode.SPLICE : NodeConfig.ZcMode.MSG_ZEROCOPY;
-        assertEquals(expected, config.conclude().zcMode());
+        assertEquals(ZcProbe.decide(true, ZcProbe.measured()), config.conclude().zcMode());
+        assertEquals(ZcProbe.decide(false, ZcProbe.measured()),
+            new NodeConfig().nid("10.1.2.3@tcp").conclude().zcMode());
         assertEquals(NodeConfig.ZcMode.AUTO, config.zcMode(), "the config concluded from is left as it was");
         for (final NodeConfig.ZcMode mode : new NodeConfig.ZcMode[]{
             NodeConfig.ZcMode.SPLICE, NodeConfig.ZcMode.MSG_ZEROCOPY, NodeConfig.ZcMode.COPY})

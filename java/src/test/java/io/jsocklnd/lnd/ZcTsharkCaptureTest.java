@@ -63,8 +63,9 @@ class ZcTsharkCaptureTest
             assertTrue(Await.until(() -> read(err).contains("Capturing on"), 15_000),
                 () -> "live capture did not start: " + read(err));
 
-            try (TrafficEndpoint a = TrafficEndpoint.start(TestNodes.config(A), 16);
-                TrafficEndpoint b = TrafficEndpoint.start(TestNodes.config(B), MESSAGES + 16))
+            try (TrafficEndpoint a = TrafficEndpoint.start(TestNodes.config(A).zcMode(ZcProbe.zeroCopyMode()), 16);
+                TrafficEndpoint b = TrafficEndpoint.start(TestNodes.config(B).zcMode(ZcProbe.zeroCopyMode()),
+                    MESSAGES + 16))
             {
                 final SplittableRandom random = new SplittableRandom(53);
                 final UnsafeBuffer payload = DirectMemory.allocatePageAligned(64 * 1024);
