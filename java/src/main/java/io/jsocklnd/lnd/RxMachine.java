@@ -139,6 +139,8 @@ final class RxMachine
     private int state;
     private int start;
     private int end;
+    /** The last read returned less than there was room for. */
+    private boolean shortRead;
     private long zcCookie;
     private long targetAddress;
     private int mlength;
@@ -229,6 +231,12 @@ final class RxMachine
                     throw new ConnectionClosedException(isIdle() ? 0 : Errno.EPROTO);
                 }
                 work += 1 + process(nowNs);
+                if (shortRead)
+                {
+                    // The socket had less than there was room for: it is empty now, or nearly. Another read would
+                    // most likely find nothing; the level-triggered epoll set reports what arrives after.
+                    break;
+                }
             }
         }
         catch (final RuntimeException | NativeIoException ex)
@@ -242,7 +250,9 @@ final class RxMachine
 
     private int readPayload() throws NativeIoException
     {
-        final int n = source.read(targetAddress + received, mlength - received);
+        final int asked = mlength - received;
+        final int n = source.read(targetAddress + received, asked);
+        shortRead = n < asked;
         if (n > 0)
         {
             received += n;
@@ -264,7 +274,9 @@ final class RxMachine
         {
             compact();
         }
-        final int n = source.read(bufferAddress + end, BUFFER_CAPACITY - end);
+        final int asked = BUFFER_CAPACITY - end;
+        final int n = source.read(bufferAddress + end, asked);
+        shortRead = n < asked;
         if (n > 0)
         {
             end += n;
