@@ -378,6 +378,7 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
         final long incarnation = reply.srcIncarnation();
         final Admission.Decision decision = admission.reply(
             record, h.version, h.ctype, reply.srcNid(), reply.srcPid(), replyVersion, replyType, incarnation);
+        record.closedVersion = 0;
         if (replyType == SOCKLND_CONN_NONE)
         {
             record.refusedByPeer.incrementOrdered();
@@ -455,26 +456,36 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
 
     /**
      * Apply the admission decision when the peer ended the exchange without a hello understood here
-     * ({@link Admission#closedOnHello}): an older version is kept for the peer and tried at once.
+     * ({@link Admission#closedOnHello}): a first close at a version has it tried again at once; a second in a
+     * row has an older version kept for the peer and tried at once; a second close at the oldest gives up and
+     * forgets what was learned.
      */
     public void onClosedByPeer(final Handshake h, final int errno, final String reason)
     {
-        final Admission.Decision decision = admission.closedOnHello(h.record, h.version);
+        final PeerRecord record = h.record;
+        final Admission.Decision decision = admission.closedOnHello(record, h.version);
         switch (decision.verdict())
         {
             case RETRY_LATER:
                 failActive(h, errno, reason, Retry.LATER);
                 break;
 
+            case TRY_AGAIN:
+                record.closedVersion = h.version;
+                failActive(h, errno, reason + ": V" + h.version + " closed once, trying it again", Retry.NOW);
+                break;
+
             case FALL_BACK:
-                h.record.learnedVersion = decision.version();
-                h.record.learnedIncarnation = 0;
-                h.record.versionFallbacks.incrementOrdered();
+                record.closedVersion = 0;
+                record.learnedVersion = decision.version();
+                record.learnedIncarnation = 0;
+                record.versionFallbacks.incrementOrdered();
                 failActive(h, errno, reason + ": V" + h.version + " refused, falling back to V" + decision.version(),
                     Retry.NOW);
                 break;
 
             default:
+                record.forgetVersions();
                 failActive(h, errno, reason, Retry.BACK_OFF);
                 break;
         }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -56,6 +57,63 @@ public final class RawPeer implements AutoCloseable
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(localIp, localPort));
             socket.connect(new InetSocketAddress(remoteIp, remotePort), 5_000);
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(5_000);
+            return new RawPeer(socket);
+        }
+        catch (final IOException ex)
+        {
+            socket.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * A listening socket on a chosen address and port, where a node's connections to a raw peer arrive.
+     *
+     * @param ip   local IPv4 address.
+     * @param port local port.
+     * @return the bound listener.
+     * @throws IOException if it cannot be bound.
+     */
+    public static ServerSocket listen(final String ip, final int port) throws IOException
+    {
+        final ServerSocket listener = new ServerSocket();
+        try
+        {
+            listener.setReuseAddress(true);
+            listener.bind(new InetSocketAddress(ip, port));
+            return listener;
+        }
+        catch (final IOException ex)
+        {
+            listener.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Take the next connection a node opened to a raw peer's listener.
+     *
+     * @param listener  from {@link #listen}.
+     * @param timeoutMs most time to wait.
+     * @return the connection, or null if none came in time.
+     * @throws IOException on a socket error.
+     */
+    public static RawPeer accept(final ServerSocket listener, final int timeoutMs) throws IOException
+    {
+        listener.setSoTimeout(timeoutMs);
+        final Socket socket;
+        try
+        {
+            socket = listener.accept();
+        }
+        catch (final SocketTimeoutException ex)
+        {
+            return null;
+        }
+        try
+        {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(5_000);
             return new RawPeer(socket);
