@@ -22,6 +22,7 @@ import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import static io.jsocklnd.wire.WireConstants.LNET_PID_USERFLAG;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
 
 /**
@@ -229,6 +230,14 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
 
     void onConnectRequest(final AgentMessages.ConnectRequest request)
     {
+        if ((request.peerPid & LNET_PID_USERFLAG) != 0)
+        {
+            // A userspace process is reached only over connections it opened (ksocknal_launch_packet).
+            LOG.warn("peer {}: refusing to connect to userspace process pid=0x{} rc={}", Nid.toString(request.peerNid),
+                Integer.toHexString(request.peerPid), -Errno.EHOSTUNREACH);
+            outbox.send(new AgentMessages.ConnectFailed(request.peerNid));
+            return;
+        }
         scheduler.onConnectRequest(request.peerNid, request.peerPid);
     }
 
@@ -310,7 +319,8 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
 
     /**
      * Apply the admission decision on a whole hello ({@link Admission#hello}): reply in kind, the connection
-     * counted toward its peer's from now on, or with a NONE hello in the hello's version.
+     * counted toward its peer's from now on, or with a NONE hello in the hello's version; either reply echoes
+     * the hello's {@code kshm_dst_pid} and {@code kshm_dst_incarnation}, as the kernel's does.
      */
     public void onHello(final Handshake h, final int ourType) throws NativeIoException
     {
@@ -354,10 +364,10 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
                 record.version = version;
                 learnVersion(record, version, incarnation, h);
                 record.connections[ourType]++;
-                exchange.writeReply(h, version, ourType, h.peerNid, h.peerPid, incarnation, true);
+                exchange.writeReply(h, version, ourType, h.peerNid, h.echoedDstPid, h.echoedDstIncarnation, true);
                 return;
         }
-        exchange.writeReply(h, version, SOCKLND_CONN_NONE, h.peerNid, h.peerPid, incarnation, false);
+        exchange.writeReply(h, version, SOCKLND_CONN_NONE, h.peerNid, h.echoedDstPid, h.echoedDstIncarnation, false);
     }
 
     public void onAdmitted(final Handshake h)

@@ -126,6 +126,43 @@ public final class RawPeer implements AutoCloseable
     }
 
     /**
+     * Bytes the other end has not read yet from this connection: the receive queue of its socket, from
+     * {@code /proc/net/tcp} of this network namespace (both ends are on this machine).
+     *
+     * @return the byte count, or -1 if the other end's socket is not listed (closed).
+     */
+    public long unreadByRemote()
+    {
+        final String local = procAddress(socket.getInetAddress().getAddress(), socket.getPort());
+        final String remote = procAddress(socket.getLocalAddress().getAddress(), socket.getLocalPort());
+        try
+        {
+            for (final String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/tcp")))
+            {
+                final String[] fields = line.trim().split("\\s+");
+                if (fields.length > 4 && fields[1].equals(local) && fields[2].equals(remote))
+                {
+                    return Long.parseLong(fields[4].substring(fields[4].indexOf(':') + 1), 16);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+        return -1;
+    }
+
+    /**
+     * An IPv4 address and port as {@code /proc/net/tcp} prints them: the address as the little-endian hex of its
+     * network-order bytes, the port in hex.
+     */
+    private static String procAddress(final byte[] ip, final int port)
+    {
+        return String.format("%02X%02X%02X%02X:%04X", ip[3] & 0xFF, ip[2] & 0xFF, ip[1] & 0xFF, ip[0] & 0xFF, port);
+    }
+
+    /**
      * @return the local port.
      */
     public int localPort()
