@@ -4,9 +4,13 @@ import io.jsocklnd.harness.Await;
 import io.jsocklnd.harness.HandBytes;
 import io.jsocklnd.harness.LogCapture;
 import io.jsocklnd.harness.RawPeer;
+import io.jsocklnd.nativeio.DirectMemory;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +20,7 @@ import static io.jsocklnd.harness.HandBytes.CONN_CONTROL;
 import static io.jsocklnd.harness.HandBytes.MSG_LNET;
 import static io.jsocklnd.harness.HandBytes.PID_LUSTRE;
 import static io.jsocklnd.harness.HandBytes.intAt;
+import static io.jsocklnd.harness.HandBytes.longAt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +67,59 @@ class ReceiveRulesTest
                 assertTrue(Await.until(() -> logs.linesWith(": closed: " + reason).size() == 1 &&
                     logs.linesWith("closed: sibling conn#", reason).size() == 2, 5_000),
                     () -> logs.linesWith("127.0.83").toString());
+            }
+            finally
+            {
+                closeAll(bundle);
+            }
+        }
+    }
+
+    @Test
+    void shouldReleaseTheKnownCookiesOfAPairAckNamingAnUnknownOneThenClose() throws Exception
+    {
+        final String rawIp = "127.0.83.3";
+        final long rawNid = HandBytes.tcpNid(127, 0, 83, 3);
+        final int size = 20_000;
+        final TestNodes.Completions completions = new TestNodes.Completions();
+        try (Node node = Node.start(TestNodes.config(NODE_IP + "@tcp"), new TestNodes.RecordingHandler()))
+        {
+            final RawPeer[] bundle = openBundle(node, rawIp, rawNid, 1003);
+            try
+            {
+                final UnsafeBuffer payload = DirectMemory.allocate(size);
+                final long[] cookies = new long[3];
+                for (int i = 0; i < cookies.length; i++)
+                {
+                    assertTrue(node.send(rawNid, PID_LUSTRE, TestNodes.putHeader(NODE_NID, rawNid, i,
+                        ByteBuffer.allocateDirect(size), size), 0, DirectMemory.address(payload, 0), size, i));
+                    // Bulk goes out on the node's BULK_OUT, the raw peer's BULK_IN.
+                    final byte[] message = bundle[1].read(HandBytes.KSOCK_LENGTH + HandBytes.LNET_LENGTH + size, 5_000);
+                    assertEquals(MSG_LNET, intAt(message, 0));
+                    cookies[i] = longAt(message, 8);
+                    assertTrue(cookies[i] >= 2, "a ZC request: cookie " + cookies[i]);
+                }
+
+                // The pair {[0] = unknown, [1] = the second request's cookie}: [0] > [1] names both.
+                final long unknown = cookies[2] + 100;
+                bundle[0].write(HandBytes.ksock(HandBytes.MSG_NOOP, 0, unknown, cookies[1]));
+                for (final RawPeer c : bundle)
+                {
+                    assertTrue(c.drain(3_000).closed(), "the connection and its siblings close");
+                }
+                assertTrue(Await.until(() ->
+                {
+                    node.pollCompletions(completions, 16);
+                    return completions.done.size() == 3;
+                }, 5_000), () -> "completions: " + completions.done.size());
+                final Map<Long, Integer> status = new HashMap<>();
+                for (final long[] done : completions.done)
+                {
+                    status.put(done[0], (int)done[1]);
+                }
+                assertEquals(0, status.get(1L), "the ACKed request is released: " + status);
+                assertTrue(status.get(0L) < 0 && status.get(2L) < 0, "the others fail with the close: " + status);
+                assertEquals(1L, node.counters().get("peer 127.0.83.3@tcp protocol_errors"));
             }
             finally
             {
