@@ -57,6 +57,22 @@ public final class RawPeer implements AutoCloseable
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(localIp, localPort));
             socket.connect(new InetSocketAddress(remoteIp, remotePort), 5_000);
+        }
+        catch (final IOException ex)
+        {
+            socket.close();
+            throw ex;
+        }
+        return open(socket);
+    }
+
+    /**
+     * A connected socket as a raw peer: no Nagle, 5 s reads; closed if that cannot be set.
+     */
+    private static RawPeer open(final Socket socket) throws IOException
+    {
+        try
+        {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(5_000);
             return new RawPeer(socket);
@@ -112,17 +128,7 @@ public final class RawPeer implements AutoCloseable
         {
             return null;
         }
-        try
-        {
-            socket.setTcpNoDelay(true);
-            socket.setSoTimeout(5_000);
-            return new RawPeer(socket);
-        }
-        catch (final IOException ex)
-        {
-            socket.close();
-            throw ex;
-        }
+        return open(socket);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.jsocklnd.lnd;
 import io.jsocklnd.harness.Await;
 import io.jsocklnd.harness.HandBytes;
 import io.jsocklnd.harness.RawPeer;
+import io.jsocklnd.harness.TrafficEndpoint;
 import io.jsocklnd.wire.Nid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -201,18 +202,7 @@ class HelloCloseTest
 
     static List<String> typesOf(final Node node, final long peerNid)
     {
-        final String peer = " " + Nid.toString(peerNid) + " ";
-        final List<String> types = new ArrayList<>();
-        for (final String line : node.connections())
-        {
-            final int at = line.indexOf(peer);
-            if (at > 0)
-            {
-                types.add(line.substring(at + peer.length()));
-            }
-        }
-        types.sort(String::compareTo);
-        return types;
+        return TrafficEndpoint.connectionTypes(node, peerNid);
     }
 
     private static String peer(final long nid)
