@@ -339,6 +339,12 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
                 record.refusedRace.incrementOrdered();
                 LOG.info("{}: refused {}: connection race, lower NID while connecting to it rc={}", h,
                     ConnTypes.name(ourType), -Errno.EALREADY);
+                if (version < config.protocolVersion() && record.total() == 0)
+                {
+                    // Its hello shows the older version it speaks: the next attempt to it offers that one at once
+                    // instead of finding it by closes while the peer keeps being refused.
+                    learnVersion(record, version, incarnation, h);
+                }
                 break;
 
             case STALE:
