@@ -16,7 +16,6 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MAX_RESERVED_PORT;
-import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MIN_RESERVED_PORT;
 
 /**
  * The listening socket ({@code lnet_acceptor}): accepts connections, refuses those from an insecure port
@@ -158,8 +157,8 @@ final class Acceptor
 
             counters.accepted.incrementOrdered();
             final int port = remote.getPort();
-            if (config.acceptMode() == NodeConfig.AcceptMode.SECURE &&
-                (port < LNET_ACCEPTOR_MIN_RESERVED_PORT || port > LNET_ACCEPTOR_MAX_RESERVED_PORT))
+            // Only a port above the reserved range is insecure (lnet_acceptor): one below 512 is privileged too.
+            if (config.acceptMode() == NodeConfig.AcceptMode.SECURE && port > LNET_ACCEPTOR_MAX_RESERVED_PORT)
             {
                 counters.refusedInsecurePort.incrementOrdered();
                 LOG.warn("accept from {}: refused: insecure port={} rc={}", Addresses.text(remote), port, -Errno.EACCES);

@@ -45,8 +45,15 @@ final class Admission
          */
         RETRY_LATER,
         /**
-         * Active: the peer speaks an older version (it proposed one, or closed on the hello): it is kept for
-         * the peer and tried at once ({@link Decision#version()}).
+         * Active: the peer closed on a hello of this version, the first time in a row at it, with no connection
+         * to it up: the same version again at once. A current kernel closes hellos for
+         * reasons that have nothing to do with versions (no matching NI, an insecure port, the peer being torn
+         * down); only a second close in a row at one version is taken as a refusal of it.
+         */
+        TRY_AGAIN,
+        /**
+         * Active: the peer speaks an older version (it proposed one, or closed twice in a row on hellos of this
+         * one): it is kept for the peer and tried at once ({@link Decision#version()}).
          */
         FALL_BACK,
         /**
@@ -79,6 +86,7 @@ final class Admission
         static final Decision STALE = new Decision(Verdict.STALE, 0, true);
         static final Decision DUPLICATE = new Decision(Verdict.DUPLICATE, 0, false);
         static final Decision RETRY_LATER = new Decision(Verdict.RETRY_LATER, 0, false);
+        static final Decision TRY_AGAIN = new Decision(Verdict.TRY_AGAIN, 0, false);
         static final Decision UNSUPPORTED_VERSION = new Decision(Verdict.UNSUPPORTED_VERSION, 0, false);
         static final Decision WRONG_PEER = new Decision(Verdict.WRONG_PEER, 0, false);
         static final Decision WRONG_TYPE = new Decision(Verdict.WRONG_TYPE, 0, false);
@@ -298,12 +306,15 @@ final class Admission
 
     /**
      * Active side, the peer ended the hello exchange without a hello understood here: an old node that does
-     * not know the version sent closes the connection (a V1 node on any V2/V3 hello). With no connection to
-     * the peer yet, the next attempt goes out at once one version older (V3, V2, V1).
+     * not know the version sent closes the connection (a V1 node on any V2/V3 hello), but so does a current
+     * kernel for reasons of its own, and it never falls back on a close itself. With no connection to the peer
+     * up, a first close at a version has that version tried again at once; a second in a row at it has the
+     * next attempt go out at once one version older (V3, V2, V1).
      *
      * @param record      the peer connected to.
      * @param sentVersion the version of the hello sent.
-     * @return {@link Verdict#RETRY_LATER}, {@link Verdict#FALL_BACK} or {@link Verdict#FAIL}.
+     * @return {@link Verdict#RETRY_LATER}, {@link Verdict#TRY_AGAIN}, {@link Verdict#FALL_BACK} or
+     * {@link Verdict#FAIL}.
      */
     Decision closedOnHello(final PeerRecord record, final int sentVersion)
     {
@@ -311,6 +322,10 @@ final class Admission
         if (record.total() > 0)
         {
             return Decision.RETRY_LATER;
+        }
+        if (record.closedVersion != sentVersion)
+        {
+            return Decision.TRY_AGAIN;
         }
         if (older >= Protocols.OLDEST && null != Protocols.forVersion(older))
         {

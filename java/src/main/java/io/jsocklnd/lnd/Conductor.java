@@ -22,6 +22,7 @@ import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import static io.jsocklnd.wire.WireConstants.LNET_PID_USERFLAG;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
 
 /**
@@ -229,6 +230,14 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
 
     void onConnectRequest(final AgentMessages.ConnectRequest request)
     {
+        if ((request.peerPid & LNET_PID_USERFLAG) != 0)
+        {
+            // A userspace process is reached only over connections it opened (ksocknal_launch_packet).
+            LOG.warn("peer {}: refusing to connect to userspace process pid=0x{} rc={}", Nid.toString(request.peerNid),
+                Integer.toHexString(request.peerPid), -Errno.EHOSTUNREACH);
+            outbox.send(new AgentMessages.ConnectFailed(request.peerNid));
+            return;
+        }
         scheduler.onConnectRequest(request.peerNid, request.peerPid);
     }
 
@@ -310,7 +319,8 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
 
     /**
      * Apply the admission decision on a whole hello ({@link Admission#hello}): reply in kind, the connection
-     * counted toward its peer's from now on, or with a NONE hello in the hello's version.
+     * counted toward its peer's from now on, or with a NONE hello in the hello's version; either reply echoes
+     * the hello's {@code kshm_dst_pid} and {@code kshm_dst_incarnation}, as the kernel's does.
      */
     public void onHello(final Handshake h, final int ourType) throws NativeIoException
     {
@@ -329,6 +339,12 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
                 record.refusedRace.incrementOrdered();
                 LOG.info("{}: refused {}: connection race, lower NID while connecting to it rc={}", h,
                     ConnTypes.name(ourType), -Errno.EALREADY);
+                if (version < config.protocolVersion() && record.total() == 0)
+                {
+                    // Its hello shows the older version it speaks: the next attempt to it offers that one at once
+                    // instead of finding it by closes while the peer keeps being refused.
+                    learnVersion(record, version, incarnation, h);
+                }
                 break;
 
             case STALE:
@@ -354,10 +370,10 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
                 record.version = version;
                 learnVersion(record, version, incarnation, h);
                 record.connections[ourType]++;
-                exchange.writeReply(h, version, ourType, h.peerNid, h.peerPid, incarnation, true);
+                exchange.writeReply(h, version, ourType, h.peerNid, h.echoedDstPid, h.echoedDstIncarnation, true);
                 return;
         }
-        exchange.writeReply(h, version, SOCKLND_CONN_NONE, h.peerNid, h.peerPid, incarnation, false);
+        exchange.writeReply(h, version, SOCKLND_CONN_NONE, h.peerNid, h.echoedDstPid, h.echoedDstIncarnation, false);
     }
 
     public void onAdmitted(final Handshake h)
@@ -378,6 +394,7 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
         final long incarnation = reply.srcIncarnation();
         final Admission.Decision decision = admission.reply(
             record, h.version, h.ctype, reply.srcNid(), reply.srcPid(), replyVersion, replyType, incarnation);
+        record.closedVersion = 0;
         if (replyType == SOCKLND_CONN_NONE)
         {
             record.refusedByPeer.incrementOrdered();
@@ -455,26 +472,36 @@ final class Conductor implements Agent, SleepingIdleStrategy.Sleeper, HelloExcha
 
     /**
      * Apply the admission decision when the peer ended the exchange without a hello understood here
-     * ({@link Admission#closedOnHello}): an older version is kept for the peer and tried at once.
+     * ({@link Admission#closedOnHello}): a first close at a version has it tried again at once; a second in a
+     * row has an older version kept for the peer and tried at once; a second close at the oldest gives up and
+     * forgets what was learned.
      */
     public void onClosedByPeer(final Handshake h, final int errno, final String reason)
     {
-        final Admission.Decision decision = admission.closedOnHello(h.record, h.version);
+        final PeerRecord record = h.record;
+        final Admission.Decision decision = admission.closedOnHello(record, h.version);
         switch (decision.verdict())
         {
             case RETRY_LATER:
                 failActive(h, errno, reason, Retry.LATER);
                 break;
 
+            case TRY_AGAIN:
+                record.closedVersion = h.version;
+                failActive(h, errno, reason + ": V" + h.version + " closed once, trying it again", Retry.NOW);
+                break;
+
             case FALL_BACK:
-                h.record.learnedVersion = decision.version();
-                h.record.learnedIncarnation = 0;
-                h.record.versionFallbacks.incrementOrdered();
+                record.closedVersion = 0;
+                record.learnedVersion = decision.version();
+                record.learnedIncarnation = 0;
+                record.versionFallbacks.incrementOrdered();
                 failActive(h, errno, reason + ": V" + h.version + " refused, falling back to V" + decision.version(),
                     Retry.NOW);
                 break;
 
             default:
+                record.forgetVersions();
                 failActive(h, errno, reason, Retry.BACK_OFF);
                 break;
         }

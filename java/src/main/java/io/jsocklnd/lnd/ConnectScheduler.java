@@ -29,7 +29,10 @@ final class ConnectScheduler
      */
     enum Retry
     {
-        /** At once (an older version to try, the peer restarted): the peer still counts as connecting. */
+        /**
+         * At once (the same version after a first close, an older version to try, the peer restarted): the peer
+         * still counts as connecting.
+         */
         NOW,
         /** After the shortest interval, giving up after {@value #MAX_RETRIES} in a row (the peer refused). */
         LATER,
@@ -133,7 +136,9 @@ final class ConnectScheduler
         }
         if (record.total() == 0)
         {
+            // The last connection gone, what was negotiated with the peer is forgotten (ksnp_proto).
             record.version = 0;
+            record.forgetVersions();
             record.idleSinceNs = clock.nanoTime();
         }
         else if (!wholePeer && errno != 0 && errno != Errno.ESTALE)

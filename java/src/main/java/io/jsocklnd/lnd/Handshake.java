@@ -56,6 +56,10 @@ final class Handshake
     long peerIncarnation;
     int peerVersion;
     java.nio.ByteOrder peerOrder;
+    /** Passive: the hello's {@code kshm_dst_pid}, which the reply writes back (0 for V1). */
+    int echoedDstPid;
+    /** Passive: the hello's {@code kshm_dst_incarnation}, which the reply writes back (0 for V1). */
+    long echoedDstIncarnation;
 
     Handshake(final long id, final boolean active, final NativeSocket socket, final InetSocketAddress remote)
     {

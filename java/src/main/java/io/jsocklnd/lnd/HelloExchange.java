@@ -23,12 +23,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
+import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V1;
 import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MAX_RESERVED_PORT;
 import static io.jsocklnd.wire.WireConstants.LNET_ACCEPTOR_MIN_RESERVED_PORT;
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_ACCEPTOR_MAGIC;
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_ACCEPTOR_VERSION;
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_ACCEPTOR_VERSION_16;
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_MAGIC;
+import static io.jsocklnd.wire.WireConstants.LNET_NID_ANY;
+import static io.jsocklnd.wire.WireConstants.LNET_PID_ANY;
+import static io.jsocklnd.wire.WireConstants.LNET_PID_USERFLAG;
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_TCP_MAGIC;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_NONE;
 
@@ -278,8 +282,8 @@ final class HelloExchange implements ConnectScheduler.Connector
     }
 
     /**
-     * Start the passive exchange of a connection just accepted: its acceptor request must come within the
-     * accept timeout.
+     * Start the passive exchange of a connection just accepted: the first read of its acceptor request must come
+     * within the accept timeout, and so must each read after it.
      *
      * @param h from {@link #newPassive}.
      */
@@ -312,7 +316,7 @@ final class HelloExchange implements ConnectScheduler.Connector
                 if (magic == LNET_PROTO_ACCEPTOR_MAGIC || magic == Integer.reverseBytes(LNET_PROTO_ACCEPTOR_MAGIC))
                 {
                     h.step = PASSIVE_READ_CONNREQ;
-                    h.expectRead(AcceptorRequestFlyweight.PREFIX_LENGTH, h.deadlineNs);
+                    h.expectRead(AcceptorRequestFlyweight.PREFIX_LENGTH, nextReadDeadlineNs());
                     return;
                 }
                 if (magic == LNET_PROTO_MAGIC || magic == Integer.reverseBytes(LNET_PROTO_MAGIC))
@@ -326,7 +330,7 @@ final class HelloExchange implements ConnectScheduler.Connector
                     // portals_compatibility: the acceptor hands the socket to the LND unread, and socklnd
                     // takes a V1 hello as it comes.
                     h.step = PASSIVE_READ_HELLO;
-                    h.expectRead(HelloFlyweight.PREFIX_LENGTH, h.deadlineNs);
+                    h.expectRead(HelloFlyweight.PREFIX_LENGTH, nextReadDeadlineNs());
                     return;
                 }
                 counters.refusedBadConnreq.incrementOrdered();
@@ -349,7 +353,7 @@ final class HelloExchange implements ConnectScheduler.Connector
                     AcceptorRequestFlyweight.V1_LENGTH : AcceptorRequestFlyweight.V2_LENGTH;
                 if (h.readEnd < need)
                 {
-                    h.expectRead(need, h.deadlineNs);
+                    h.expectRead(need, nextReadDeadlineNs());
                     return;
                 }
                 connreq.wrap(b, 0, h.readEnd);
@@ -365,7 +369,7 @@ final class HelloExchange implements ConnectScheduler.Connector
                 }
                 h.readEnd = 0;
                 h.step = PASSIVE_READ_HELLO;
-                h.expectRead(HelloFlyweight.PREFIX_LENGTH, h.deadlineNs);
+                h.expectRead(HelloFlyweight.PREFIX_LENGTH, nextReadDeadlineNs());
                 return;
             }
 
@@ -378,7 +382,7 @@ final class HelloExchange implements ConnectScheduler.Connector
                 final int required = HelloFlyweight.requiredLength(b, 0, h.readEnd);
                 if (h.readEnd < required)
                 {
-                    h.expectRead(required, h.deadlineNs);
+                    h.expectRead(required, nextReadDeadlineNs());
                     return;
                 }
                 onHelloRead(h);
@@ -388,6 +392,15 @@ final class HelloExchange implements ConnectScheduler.Connector
             default:
                 throw new IllegalStateException("step=" + h.step);
         }
+    }
+
+    /**
+     * Each read of the passive side (the acceptor request's parts, then the hello's) has the accept timeout to
+     * itself, as each {@code lnet_sock_read} of {@code lnet_accept} and {@code ksocknal_recv_hello} does.
+     */
+    private long nextReadDeadlineNs()
+    {
+        return clock.nanoTime() + config.acceptTimeoutNs();
     }
 
     /**
@@ -423,7 +436,20 @@ final class HelloExchange implements ConnectScheduler.Connector
         h.peerIncarnation = hello.srcIncarnation();
         h.peerVersion = hello.version();
         h.peerOrder = hello.byteOrder();
+        // The kernel answers from the hello it read, over which it writes only its own identity, the peer's NID
+        // and the type (ksocknal_send_hello): kshm_dst_pid and kshm_dst_incarnation go back as they came, and
+        // a V1 reply, whose hello never read them, carries 0.
+        final boolean v1 = h.peerVersion == KSOCK_PROTO_V1;
+        h.echoedDstPid = v1 ? 0 : hello.dstPid();
+        h.echoedDstIncarnation = v1 ? 0 : hello.dstIncarnation();
 
+        final String badIdentity = identify(h);
+        if (null != badIdentity)
+        {
+            counters.refusedBadHello.incrementOrdered();
+            abandon(h, "bad hello: " + badIdentity, Errno.EPROTO);
+            return;
+        }
         if (ourType == SOCKLND_CONN_NONE)
         {
             counters.refusedBadHello.incrementOrdered();
@@ -434,34 +460,71 @@ final class HelloExchange implements ConnectScheduler.Connector
     }
 
     /**
+     * The peer's identity from its hello, or what is wrong with it. A source NID that is {@code LNET_NID_ANY} is
+     * refused ({@code ksocknal_recv_hello}). A peer on a port above the reserved range (only {@code accept=all}
+     * lets one through) is a userspace process: its identity is made from the socket, PID = source port |
+     * {@code LNET_PID_USERFLAG} and NID = source address on this node's network, whatever the hello says.
+     * Otherwise the hello's source NID must be on this node's network and its PID must not be
+     * {@code LNET_PID_ANY} (a kernel asserts on a peer with that PID).
+     *
+     * @return null if the identity in {@code h.peerNid}/{@code h.peerPid} stands, else the reason to refuse.
+     */
+    private String identify(final Handshake h)
+    {
+        if (h.peerNid == LNET_NID_ANY)
+        {
+            return "src_nid=LNET_NID_ANY";
+        }
+        final int port = h.remote.getPort();
+        if (port > LNET_ACCEPTOR_MAX_RESERVED_PORT)
+        {
+            final byte[] ip = h.remote.getAddress().getAddress();
+            final int addr = (ip[0] & 0xFF) << 24 | (ip[1] & 0xFF) << 16 | (ip[2] & 0xFF) << 8 | (ip[3] & 0xFF);
+            h.peerNid = Nid.fromNet(Nid.net(localNid), addr);
+            h.peerPid = port | LNET_PID_USERFLAG;
+            return null;
+        }
+        if (Nid.net(h.peerNid) != Nid.net(localNid))
+        {
+            return "src_nid=" + Nid.toString(h.peerNid) + " not on this node's network " +
+                Nid.netToString(Nid.net(localNid));
+        }
+        if (h.peerPid == LNET_PID_ANY)
+        {
+            return "src_pid=LNET_PID_ANY";
+        }
+        return null;
+    }
+
+    /**
      * Answer a passive hello: with a hello of this node, of the type taken (the connection is then released
      * to the handler once written), or of type NONE (the connection is closed once written).
      *
-     * @param h               the exchange.
-     * @param version         the reply's version.
-     * @param ctype           the reply's type, NONE to refuse.
-     * @param peerNid         {@code kshm_dst_nid}.
-     * @param peerPid         {@code kshm_dst_pid}.
-     * @param peerIncarnation {@code kshm_dst_incarnation}.
-     * @param attach          whether the connection is admitted.
+     * @param h              the exchange.
+     * @param version        the reply's version.
+     * @param ctype          the reply's type, NONE to refuse.
+     * @param dstNid         {@code kshm_dst_nid}.
+     * @param dstPid         {@code kshm_dst_pid}.
+     * @param dstIncarnation {@code kshm_dst_incarnation}.
+     * @param attach         whether the connection is admitted.
      * @throws NativeIoException if the write cannot be begun.
      */
     void writeReply(
         final Handshake h,
         final int version,
         final int ctype,
-        final long peerNid,
-        final int peerPid,
-        final long peerIncarnation,
+        final long dstNid,
+        final int dstPid,
+        final long dstIncarnation,
         final boolean attach) throws NativeIoException
     {
         hello.wrapForEncode(h.buffer, 0, Handshake.BUFFER_CAPACITY, version, LE)
             .srcNid(localNid)
-            .dstNid(peerNid)
+            .dstNid(dstNid)
             .srcPid(config.pid())
-            .dstPid(peerPid)
+            .dstPid(dstPid)
             .srcIncarnation(config.incarnation())
-            .dstIncarnation(peerIncarnation)
+            .dstIncarnation(dstIncarnation)
             .ctype(ctype)
             .nips(0);
         h.attachAfterWrite = attach;

@@ -31,6 +31,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_LNET;
+import static io.jsocklnd.wire.WireConstants.LNET_PID_USERFLAG;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
 import static io.jsocklnd.wire.WireConstants.SOCKNAL_KEEPALIVE_PING;
@@ -787,6 +788,27 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         c.peer.protocolErrors.incrementOrdered();
         protocolErrors.incrementOrdered();
         closeConnectionAndSiblings(c, Errno.EPROTO, reason);
+    }
+
+    /**
+     * A message for another NID of this node's network is a protocol error, as {@code lnet_parse} has it ("should
+     * have been sent direct"); one for another network is left to the layer above (no routing here). The
+     * headers of a userspace peer carry the identity its connection was given ({@code ksocknal_process_receive}).
+     */
+    public boolean checkHeader(final Connection c, final LnetHeaderFlyweight header)
+    {
+        final long destNid = header.destNid();
+        if (destNid != localNid && Nid.net(destNid) == Nid.net(localNid))
+        {
+            protocolError(c, "dest_nid=" + Nid.toString(destNid) + " is on this node's network but not its NID");
+            return false;
+        }
+        final Peer peer = c.peer;
+        if ((peer.pid & LNET_PID_USERFLAG) != 0)
+        {
+            header.overwriteSource(peer.nid, peer.pid);
+        }
+        return true;
     }
 
     public RxDecision onHeader(final Connection c, final LnetHeaderFlyweight header)

@@ -21,12 +21,18 @@ final class PeerRecord
     int version;
     /**
      * Older version this peer was found to speak (it refused a newer hello, or came with an older one),
-     * tried first from then on; 0 when the newest is to be tried. Kept when its connections close, dropped
-     * when the peer shows a new incarnation.
+     * tried first from then on; 0 when the newest is to be tried. Forgotten when the last connection to the
+     * peer closes (the kernel forgets {@code ksnp_proto} then), when connecting to it is given up, and when
+     * the peer shows a new incarnation.
      */
     int learnedVersion;
     /** The incarnation the peer had when it last spoke {@link #learnedVersion}, 0 while not yet seen. */
     long learnedIncarnation;
+    /**
+     * The version of the last hello the peer closed on without a reply, while no reply came since; 0 for
+     * none. A second close in a row at that version is taken as a refusal of it ({@link Admission}).
+     */
+    int closedVersion;
     final int[] connections = new int[4];
     int activeInProgress;
     /**
@@ -76,6 +82,16 @@ final class PeerRecord
         versionFallbacks = counters.counter(8);
         versionResets = counters.counter(9);
         connectsDeferred = counters.counter(10);
+    }
+
+    /**
+     * Forget the versions learned of the peer: the next connection starts with the newest.
+     */
+    void forgetVersions()
+    {
+        learnedVersion = 0;
+        learnedIncarnation = 0;
+        closedVersion = 0;
     }
 
     int total()

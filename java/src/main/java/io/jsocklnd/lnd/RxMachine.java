@@ -102,6 +102,16 @@ final class RxMachine
         void onReceiveAborted(Connection c, int status);
 
         /**
+         * The LND's own look at an LNet header before the layer above sees it: its destination, and the
+         * identity of a userspace peer written over its source ({@code ksocknal_process_receive}).
+         *
+         * @param c      the connection.
+         * @param header the header, writable.
+         * @return false if the connection was closed for it.
+         */
+        boolean checkHeader(Connection c, LnetHeaderFlyweight header);
+
+        /**
          * A receive buffer of {@link #BUFFER_CAPACITY} bytes, held while it has bytes not yet consumed.
          *
          * @return the buffer.
@@ -398,6 +408,10 @@ final class RxMachine
                     if (csumActive)
                     {
                         csum.update(buffer, start, LnetHeaderFlyweight.LENGTH);
+                    }
+                    if (!handler.checkHeader(connection, lnetHeader))
+                    {
+                        return messages;
                     }
                     payloadLength = lnetHeader.payloadLength();
                     state = RX_PARSE;

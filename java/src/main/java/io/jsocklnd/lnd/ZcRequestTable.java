@@ -146,7 +146,8 @@ final class ZcRequestTable<T>
      * @param cookie1         {@code ksm_zc_cookies[1]}.
      * @param keepaliveDefined whether the connection's protocol defines the keepalive cookie (V3 and later).
      * @param onReleased      called once for every released send, in cookie order.
-     * @return the number released, {@link #NOTHING_RELEASED}, or {@link #UNKNOWN_COOKIE}.
+     * @return the number released, {@link #NOTHING_RELEASED}, or {@link #UNKNOWN_COOKIE} when a cookie named is not
+     * pending (those named that are pending are released all the same, as the kernel does).
      */
     public int onAck(
         final boolean noop,
@@ -174,37 +175,58 @@ final class ZcRequestTable<T>
             return releaseOne(first, onReleased);
         }
 
+        // As ksocknal_handle_zcack: every pending send the pair or range names is released, and naming one that
+        // is not pending makes the ACK a protocol error all the same.
         if (order > 0)
         {
-            if (!pendingByCookie.containsKey(first) || !pendingByCookie.containsKey(second))
-            {
-                return UNKNOWN_COOKIE;
-            }
-            onReleased.accept(pendingByCookie.remove(second));
-            onReleased.accept(pendingByCookie.remove(first));
-            return 2;
+            final int releasedSecond = releaseOne(second, onReleased);
+            final int releasedFirst = releaseOne(first, onReleased);
+            return releasedSecond == UNKNOWN_COOKIE || releasedFirst == UNKNOWN_COOKIE ? UNKNOWN_COOKIE : 2;
         }
 
         final long count = second - first + 1;
         if (Long.compareUnsigned(count, pendingByCookie.size()) > 0)
         {
+            releasePendingWithin(first, second, onReleased);
             return UNKNOWN_COOKIE;
         }
 
+        int released = 0;
         for (long cookie = first; cookie != second + 1; cookie++)
         {
-            if (!pendingByCookie.containsKey(cookie))
+            final T tx = pendingByCookie.remove(cookie);
+            if (null != tx)
             {
-                return UNKNOWN_COOKIE;
+                onReleased.accept(tx);
+                released++;
             }
         }
+        return released == count ? (int)count : UNKNOWN_COOKIE;
+    }
 
-        for (long cookie = first; cookie != second + 1; cookie++)
+    /**
+     * Release, in cookie order, the pending sends within a range wider than all that is pending (walking the
+     * pending ones, never the range).
+     */
+    private void releasePendingWithin(final long first, final long last, final Consumer<? super T> onReleased)
+    {
+        final long[] within = new long[pendingByCookie.size()];
+        int n = 0;
+        final Long2ObjectHashMap<T>.KeyIterator keys = pendingByCookie.keySet().iterator();
+        while (keys.hasNext())
+        {
+            final long cookie = keys.nextLong();
+            if (Long.compareUnsigned(cookie, first) >= 0 && Long.compareUnsigned(cookie, last) <= 0)
+            {
+                within[n++] = cookie;
+            }
+        }
+        final long[] ordered = java.util.Arrays.copyOf(within, n);
+        java.util.Arrays.sort(ordered);
+        for (final long cookie : ordered)
         {
             onReleased.accept(pendingByCookie.remove(cookie));
         }
-
-        return (int)count;
     }
 
     private int releaseOne(final long cookie, final Consumer<? super T> onReleased)

@@ -1,5 +1,9 @@
 package io.jsocklnd.wire;
 
+import org.agrona.MutableDirectBuffer;
+
+import java.nio.ByteOrder;
+
 /**
  * Flyweight over the nid4 LNet header ({@code struct _lnet_hdr_nid4}, 72 bytes, always little-endian) used by
  * V1, V2 and V3; {@link LnetHeader} draws the {@code msg} union.
@@ -72,5 +76,21 @@ public final class LnetHeaderFlyweight extends LnetHeader<LnetHeaderFlyweight>
     public LnetHeaderFlyweight srcNid(final long nid)
     {
         return putLong(SRC_NID_OFFSET, nid);
+    }
+
+    /**
+     * Write a source identity over that of a received header, in place in the buffer it was wrapped on, which
+     * must be writable: the kernel does so for every header of a userspace peer ({@code ksocknal_process_receive}).
+     *
+     * @param nid {@code src_nid}.
+     * @param pid {@code src_pid}.
+     * @return this.
+     */
+    public LnetHeaderFlyweight overwriteSource(final long nid, final int pid)
+    {
+        final MutableDirectBuffer target = (MutableDirectBuffer)buffer();
+        target.putLong(offset() + SRC_NID_OFFSET, nid, ByteOrder.LITTLE_ENDIAN);
+        target.putInt(offset() + SRC_PID_OFFSET, pid, ByteOrder.LITTLE_ENDIAN);
+        return this;
     }
 }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -56,6 +57,22 @@ public final class RawPeer implements AutoCloseable
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(localIp, localPort));
             socket.connect(new InetSocketAddress(remoteIp, remotePort), 5_000);
+        }
+        catch (final IOException ex)
+        {
+            socket.close();
+            throw ex;
+        }
+        return open(socket);
+    }
+
+    /**
+     * A connected socket as a raw peer: no Nagle, 5 s reads; closed if that cannot be set.
+     */
+    private static RawPeer open(final Socket socket) throws IOException
+    {
+        try
+        {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(5_000);
             return new RawPeer(socket);
@@ -65,6 +82,90 @@ public final class RawPeer implements AutoCloseable
             socket.close();
             throw ex;
         }
+    }
+
+    /**
+     * A listening socket on a chosen address and port, where a node's connections to a raw peer arrive.
+     *
+     * @param ip   local IPv4 address.
+     * @param port local port.
+     * @return the bound listener.
+     * @throws IOException if it cannot be bound.
+     */
+    public static ServerSocket listen(final String ip, final int port) throws IOException
+    {
+        final ServerSocket listener = new ServerSocket();
+        try
+        {
+            listener.setReuseAddress(true);
+            listener.bind(new InetSocketAddress(ip, port));
+            return listener;
+        }
+        catch (final IOException ex)
+        {
+            listener.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Take the next connection a node opened to a raw peer's listener.
+     *
+     * @param listener  from {@link #listen}.
+     * @param timeoutMs most time to wait.
+     * @return the connection, or null if none came in time.
+     * @throws IOException on a socket error.
+     */
+    public static RawPeer accept(final ServerSocket listener, final int timeoutMs) throws IOException
+    {
+        listener.setSoTimeout(timeoutMs);
+        final Socket socket;
+        try
+        {
+            socket = listener.accept();
+        }
+        catch (final SocketTimeoutException ex)
+        {
+            return null;
+        }
+        return open(socket);
+    }
+
+    /**
+     * Bytes the other end has not read yet from this connection: the receive queue of its socket, from
+     * {@code /proc/net/tcp} of this network namespace (both ends are on this machine).
+     *
+     * @return the byte count, or -1 if the other end's socket is not listed (closed).
+     */
+    public long unreadByRemote()
+    {
+        final String local = procAddress(socket.getInetAddress().getAddress(), socket.getPort());
+        final String remote = procAddress(socket.getLocalAddress().getAddress(), socket.getLocalPort());
+        try
+        {
+            for (final String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/tcp")))
+            {
+                final String[] fields = line.trim().split("\\s+");
+                if (fields.length > 4 && fields[1].equals(local) && fields[2].equals(remote))
+                {
+                    return Long.parseLong(fields[4].substring(fields[4].indexOf(':') + 1), 16);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+        return -1;
+    }
+
+    /**
+     * An IPv4 address and port as {@code /proc/net/tcp} prints them: the address as the little-endian hex of its
+     * network-order bytes, the port in hex.
+     */
+    private static String procAddress(final byte[] ip, final int port)
+    {
+        return String.format("%02X%02X%02X%02X:%04X", ip[3] & 0xFF, ip[2] & 0xFF, ip[1] & 0xFF, ip[0] & 0xFF, port);
     }
 
     /**

@@ -190,6 +190,18 @@ public final class TrafficEndpoint implements AutoCloseable
      */
     public List<String> connectionTypes(final long peerNid)
     {
+        return connectionTypes(node, peerNid);
+    }
+
+    /**
+     * Connection types a node has to one peer, from its connection list.
+     *
+     * @param node    the node.
+     * @param peerNid the peer.
+     * @return "TYPE Vn" for each live connection, sorted.
+     */
+    public static List<String> connectionTypes(final Node node, final long peerNid)
+    {
         final String peer = " " + Nid.toString(peerNid) + " ";
         final List<String> types = new ArrayList<>();
         for (final String line : node.connections())

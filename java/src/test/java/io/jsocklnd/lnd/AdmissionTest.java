@@ -69,6 +69,7 @@ class AdmissionTest
     private static final Decision DUPLICATE = Decision.DUPLICATE;
     private static final Decision NOT_UNDERSTOOD = Decision.NOT_UNDERSTOOD;
     private static final Decision RETRY_LATER = Decision.RETRY_LATER;
+    private static final Decision TRY_AGAIN = Decision.TRY_AGAIN;
     private static final Decision UNSUPPORTED_VERSION = Decision.UNSUPPORTED_VERSION;
     private static final Decision WRONG_PEER = Decision.WRONG_PEER;
     private static final Decision WRONG_TYPE = Decision.WRONG_TYPE;
@@ -322,17 +323,32 @@ class AdmissionTest
     static Stream<ClosedOnHello> closesOnHello()
     {
         return Stream.of(
-            new ClosedOnHello("C: V1 node closes on V3, no connection up: fall back to V2",
-                CURRENT_LOW, known(HIGH).connecting(), V3, Decision.fallBack(V2)),
-            new ClosedOnHello("C: V1 node closes on V3, NID order swapped: fall back to V2 all the same",
-                CURRENT_HIGH, known(LOW).connecting(), V3, Decision.fallBack(V2)),
-            new ClosedOnHello("C: V1 node closes on V2, no connection up: fall back to V1",
-                CURRENT_LOW, known(HIGH).learned(V2, 0), V2, Decision.fallBack(V1)),
+            new ClosedOnHello("a current peer closes one V3 hello (no NI, teardown...): V3 again at once",
+                CURRENT_LOW, known(HIGH).connecting(), V3, TRY_AGAIN),
+            new ClosedOnHello("the same, NID order swapped: V3 again all the same",
+                CURRENT_HIGH, known(LOW).connecting(), V3, TRY_AGAIN),
+            new ClosedOnHello("a reply came since the last close at V3: a first close again, V3 again",
+                CURRENT_LOW, known(HIGH), V3, TRY_AGAIN),
+            new ClosedOnHello("C: V1 node closes on V3 a second time in a row, no connection up: fall back to V2",
+                CURRENT_LOW, known(HIGH).closed(V3).connecting(), V3, Decision.fallBack(V2)),
+            new ClosedOnHello("C: the same, NID order swapped: fall back to V2 all the same",
+                CURRENT_HIGH, known(LOW).closed(V3).connecting(), V3, Decision.fallBack(V2)),
+            new ClosedOnHello("C: V1 node closes on V2 the first time: V2 again",
+                CURRENT_LOW, known(HIGH).learned(V2, 0), V2, TRY_AGAIN),
+            new ClosedOnHello("C: V1 node closes on V2 a second time in a row: fall back to V1",
+                CURRENT_LOW, known(HIGH).learned(V2, 0).closed(V2), V2, Decision.fallBack(V1)),
+            new ClosedOnHello("closed on V3 before, then on V2: a first close at V2, V2 again",
+                CURRENT_LOW, known(HIGH).closed(V3), V2, TRY_AGAIN),
             new ClosedOnHello("C: V1 node (higher) won, its connection is up when it closes on V3: retry later",
                 CURRENT_LOW, known(HIGH).version(V1).conns(ANY, 1), V3, RETRY_LATER),
-            new ClosedOnHello("closed on V1, no connection up: nothing older, fail",
-                CURRENT_LOW, known(HIGH).learned(V1, 0), V1, FAIL),
-            new ClosedOnHello("legacy V1 node closed on its V1 hello: fail", V1_LOW, known(HIGH), V1, FAIL),
+            new ClosedOnHello("C: the same after a close at V3 already: retry later all the same",
+                CURRENT_LOW, known(HIGH).version(V1).conns(ANY, 1).closed(V3), V3, RETRY_LATER),
+            new ClosedOnHello("closed once on V1, no connection up: V1 again",
+                CURRENT_LOW, known(HIGH).learned(V1, 0), V1, TRY_AGAIN),
+            new ClosedOnHello("closed twice in a row on V1, no connection up: nothing older, fail",
+                CURRENT_LOW, known(HIGH).learned(V1, 0).closed(V1), V1, FAIL),
+            new ClosedOnHello("legacy V1 node closed twice on its V1 hello: fail",
+                V1_LOW, known(HIGH).closed(V1), V1, FAIL),
             new ClosedOnHello("closed on V1 with a connection up: retry later",
                 CURRENT_LOW, known(HIGH).version(V1).conns(ANY, 1), V1, RETRY_LATER));
     }
@@ -482,6 +498,7 @@ class AdmissionTest
         private int version;
         private int learnedVersion;
         private long learnedIncarnation;
+        private int closedVersion;
         private int activeInProgress;
         private boolean retryNow;
         private int accepting;
@@ -514,6 +531,13 @@ class AdmissionTest
         {
             this.learnedVersion = version;
             this.learnedIncarnation = incarnation;
+            return this;
+        }
+
+        /** The peer closed on the last hello sent, of this version, and no reply came since. */
+        Known closed(final int version)
+        {
+            this.closedVersion = version;
             return this;
         }
 
@@ -563,6 +587,7 @@ class AdmissionTest
             record.version = version;
             record.learnedVersion = learnedVersion;
             record.learnedIncarnation = learnedIncarnation;
+            record.closedVersion = closedVersion;
             System.arraycopy(connections, 0, record.connections, 0, connections.length);
             record.activeInProgress = activeInProgress;
             record.retryNow = retryNow;
@@ -573,8 +598,8 @@ class AdmissionTest
         public String toString()
         {
             return "peer " + Nid.toString(nid) + " pid=" + pid + " incarnation=" + incarnation + " version=" +
-                version + " learned=" + learnedVersion + "/" + learnedIncarnation + " connections=" +
-                Arrays.toString(connections) + " active=" + activeInProgress + " retryNow=" + retryNow +
+                version + " learned=" + learnedVersion + "/" + learnedIncarnation + " closed=" + closedVersion +
+                " connections=" + Arrays.toString(connections) + " active=" + activeInProgress + " retryNow=" + retryNow +
                 " accepting=" + accepting + (loopback ? " loopback" : "");
         }
     }

@@ -368,7 +368,7 @@ class ZeroCopySendTest
     }
 
     @Test
-    void shouldCloseThePeerOnAnAckOfAnUnknownCookieInARangeAndFailAllPendingSendsOnce() throws Exception
+    void shouldReleaseTheKnownCookiesOfARangeNamingAnUnknownOneThenCloseThePeer() throws Exception
     {
         try (Node node = Node.start(config(), new TestNodes.RecordingHandler());
             KernelPeer kernel = new KernelPeer(928, 3))
@@ -385,7 +385,8 @@ class ZeroCopySendTest
             completions.poll(node);
             assertEquals(2, completions.total.get());
             assertEquals(0, completions.repeats.get());
-            assertTrue(completions.status.get(0L) < 0 && completions.status.get(1L) < 0, completions.status::toString);
+            // The range 2..4 names cookie 4, never sent: 2 and 3 are released all the same (ksocknal_handle_zcack).
+            assertTrue(completions.status.get(0L) == 0 && completions.status.get(1L) == 0, completions.status::toString);
             assertEquals(1L, node.counters().get(PEER + "protocol_errors"));
             assertEquals(1L, node.counters().get("io protocol_errors"));
         }
