@@ -82,7 +82,9 @@ class ReceiveRulesTest
         final long rawNid = HandBytes.tcpNid(127, 0, 83, 3);
         final int size = 20_000;
         final TestNodes.Completions completions = new TestNodes.Completions();
-        try (Node node = Node.start(TestNodes.config(NODE_IP + "@tcp"), new TestNodes.RecordingHandler()))
+        // Zero copy asked for, whatever ZcMode.AUTO measures here: the test needs ZC requests.
+        try (Node node = Node.start(TestNodes.config(NODE_IP + "@tcp").zcMode(ZcProbe.zeroCopyMode()),
+            new TestNodes.RecordingHandler()))
         {
             final RawPeer[] bundle = openBundle(node, rawIp, rawNid, 1003);
             try
