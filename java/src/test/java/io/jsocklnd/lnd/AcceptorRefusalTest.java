@@ -188,9 +188,11 @@ class AcceptorRefusalTest
             {
                 final byte[] hello = RawPeer.hello(LE, 3, RAW_NID, NODE_NID, WireConstants.LNET_PID_LUSTRE, 1, SOCKLND_CONN_CONTROL);
                 raw.write(RawPeer.concat(RawPeer.connreq(LE, NODE_NID), Arrays.copyOf(hello, hello.length / 2)));
-                // The deadline counts from the accept, on the node's clock: move it only once the accept is done.
+                // The hello's deadline counts from the end of the acceptor request, on the node's clock: move it only
+                // once the node has read all that was written (the request and half the hello).
                 assertTrue(Await.until(() -> node.node().counters().get("acceptor accepted") == acceptedBefore + 1,
                     3_000), "accepted");
+                assertTrue(Await.until(() -> raw.unreadByRemote() == 0, 3_000), "the node read what was written");
                 clock.advance(ACCEPT_TIMEOUT_MS - 100, TimeUnit.MILLISECONDS);
                 assertFalse(raw.drain(300).closed(), "closed before the accept timeout had passed on the node's clock");
                 clock.advance(200, TimeUnit.MILLISECONDS);
