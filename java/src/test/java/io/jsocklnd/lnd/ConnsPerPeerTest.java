@@ -61,19 +61,9 @@ class ConnsPerPeerTest
             assertEquals(1, node.config().connsPerPeer(), "loopback has no speed: 1");
             final int[] types = {CONN_CONTROL, CONN_BULK_IN, CONN_BULK_OUT, CONN_BULK_IN, CONN_BULK_OUT,
                 CONN_BULK_IN, CONN_BULK_OUT};
-            final List<RawPeer> opened = new ArrayList<>();
+            final RawPeer[] opened = ReceiveRulesTest.openV3(NODE_IP, NODE_NID, rawIp, rawNid, 1000, types);
             try
             {
-                for (int i = 0; i < types.length; i++)
-                {
-                    final RawPeer c = RawPeer.connect(rawIp, 1000 + i, NODE_IP, 988);
-                    opened.add(c);
-                    c.write(HandBytes.concat(HandBytes.connreq(NODE_NID),
-                        HandBytes.hello(3, rawNid, NODE_NID, INCARNATION, types[i])));
-                    final byte[] reply = c.read(HandBytes.HELLO_LENGTH, 5_000);
-                    assertEquals(HelloCloseTest.invert(types[i]), intAt(reply, HandBytes.HELLO_CTYPE),
-                        "connection " + i + " taken, not refused as a duplicate");
-                }
                 final List<String> expected = List.of("BULK_IN V3", "BULK_IN V3", "BULK_IN V3", "BULK_OUT V3",
                     "BULK_OUT V3", "BULK_OUT V3", "CONTROL V3");
                 assertTrue(Await.until(() -> HelloCloseTest.typesOf(node, rawNid).equals(expected), 5_000),
@@ -87,10 +77,7 @@ class ConnsPerPeerTest
             }
             finally
             {
-                for (final RawPeer c : opened)
-                {
-                    c.close();
-                }
+                ReceiveRulesTest.closeAll(opened);
             }
         }
     }

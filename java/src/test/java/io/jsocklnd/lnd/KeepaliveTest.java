@@ -28,7 +28,6 @@ class KeepaliveTest
 {
     private static final String NODE_IP = "127.0.85.1";
     private static final long NODE_NID = HandBytes.tcpNid(127, 0, 85, 1);
-    private static final long INCARNATION = 0x1111222233334444L;
 
     private final ManualClock clock = new ManualClock();
 
@@ -38,20 +37,12 @@ class KeepaliveTest
         final String rawIp = "127.0.85.2";
         final long rawNid = HandBytes.tcpNid(127, 0, 85, 2);
         final int[] types = {CONN_CONTROL, CONN_BULK_OUT, CONN_BULK_OUT, CONN_BULK_IN};
-        final RawPeer[] bundle = new RawPeer[types.length];
         try (Node node = Node.start(TestNodes.config(NODE_IP + "@tcp").keepalive(30, TimeUnit.SECONDS)
             .sockTimeout(600, TimeUnit.SECONDS), new TestNodes.RecordingHandler(), null, clock))
         {
+            final RawPeer[] bundle = ReceiveRulesTest.openV3(NODE_IP, NODE_NID, rawIp, rawNid, 1000, types);
             try
             {
-                for (int i = 0; i < types.length; i++)
-                {
-                    bundle[i] = RawPeer.connect(rawIp, 1000 + i, NODE_IP, 988);
-                    bundle[i].write(HandBytes.concat(HandBytes.connreq(NODE_NID),
-                        HandBytes.hello(3, rawNid, NODE_NID, INCARNATION, types[i])));
-                    assertEquals(HelloCloseTest.invert(types[i]),
-                        intAt(bundle[i].read(HandBytes.HELLO_LENGTH, 5_000), HandBytes.HELLO_CTYPE));
-                }
                 assertTrue(Await.until(() -> HelloCloseTest.typesOf(node, rawNid).equals(
                     List.of("BULK_IN V3", "BULK_IN V3", "BULK_OUT V3", "CONTROL V3")), 5_000),
                     () -> node.connections().toString());

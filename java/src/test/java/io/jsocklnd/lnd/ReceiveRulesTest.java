@@ -207,25 +207,48 @@ class ReceiveRulesTest
     static RawPeer[] openBundle(final Node node, final String rawIp, final long rawNid, final int firstPort)
         throws Exception
     {
-        final int[] types = {CONN_CONTROL, CONN_BULK_IN, CONN_BULK_OUT};
-        final RawPeer[] bundle = new RawPeer[types.length];
+        final RawPeer[] bundle = openV3(NODE_IP, NODE_NID, rawIp, rawNid, firstPort,
+            CONN_CONTROL, CONN_BULK_IN, CONN_BULK_OUT);
         try
         {
-            for (int i = 0; i < types.length; i++)
-            {
-                bundle[i] = RawPeer.connect(rawIp, firstPort + i, NODE_IP, 988);
-                bundle[i].write(HandBytes.concat(HandBytes.connreq(NODE_NID),
-                    HandBytes.hello(3, rawNid, NODE_NID, INCARNATION, types[i])));
-                final byte[] reply = bundle[i].read(HandBytes.HELLO_LENGTH, 5_000);
-                assertEquals(HelloCloseTest.invert(types[i]), intAt(reply, HandBytes.HELLO_CTYPE));
-            }
             assertTrue(Await.until(() -> HelloCloseTest.typesOf(node, rawNid).equals(
                 List.of("BULK_IN V3", "BULK_OUT V3", "CONTROL V3")), 5_000), () -> node.connections().toString());
             return bundle;
         }
-        catch (final Exception | AssertionError ex)
+        catch (final AssertionError ex)
         {
             closeAll(bundle);
+            throw ex;
+        }
+    }
+
+    /**
+     * Open connections of the types given to a node as a V3 peer from consecutive privileged ports, each taken
+     * with the inverse type in the reply (none refused).
+     *
+     * @return the connections in that order.
+     */
+    static RawPeer[] openV3(
+        final String nodeIp, final long nodeNid, final String rawIp, final long rawNid, final int firstPort,
+        final int... types) throws Exception
+    {
+        final RawPeer[] opened = new RawPeer[types.length];
+        try
+        {
+            for (int i = 0; i < types.length; i++)
+            {
+                opened[i] = RawPeer.connect(rawIp, firstPort + i, nodeIp, 988);
+                opened[i].write(HandBytes.concat(HandBytes.connreq(nodeNid),
+                    HandBytes.hello(3, rawNid, nodeNid, INCARNATION, types[i])));
+                final byte[] reply = opened[i].read(HandBytes.HELLO_LENGTH, 5_000);
+                assertEquals(HelloCloseTest.invert(types[i]), intAt(reply, HandBytes.HELLO_CTYPE),
+                    "connection " + i + " taken with the inverse type");
+            }
+            return opened;
+        }
+        catch (final Exception | AssertionError ex)
+        {
+            closeAll(opened);
             throw ex;
         }
     }
