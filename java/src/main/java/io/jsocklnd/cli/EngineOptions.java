@@ -28,7 +28,8 @@ public final class EngineOptions
     @Option(names = "--zc-min-payload", description = "Smallest payload sent zero-copy, bytes (zc_min_payload).")
     Integer zcMinPayload;
 
-    @Option(names = "--conns-per-peer", description = "BULK_IN and BULK_OUT connections per peer (conns_per_peer).")
+    @Option(names = "--conns-per-peer",
+        description = "BULK_IN and BULK_OUT connections opened per peer, 0 for automatic by link speed (conns_per_peer).")
     Integer connsPerPeer;
 
     @Option(names = "--min-bulk", description = "Message size from which a bulk connection is used, bytes (min_bulk).")

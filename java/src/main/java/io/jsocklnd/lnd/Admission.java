@@ -117,7 +117,7 @@ final class Admission
      * @param localNid       this node's NID, for the race rule.
      * @param newestVersion  the newest hello version this node speaks.
      * @param legacyProtocol the legacy version this node imitates, 0 for a current node.
-     * @param connsPerPeer   BULK_IN and BULK_OUT connections per peer.
+     * @param connsPerPeer   BULK_IN and BULK_OUT connections this node opens per peer.
      */
     Admission(final long localNid, final int newestVersion, final int legacyProtocol, final int connsPerPeer)
     {
@@ -177,12 +177,28 @@ final class Admission
     }
 
     /**
+     * How many connections of a type this node keeps when it opens them: one CONTROL (or ANY), and
+     * {@code conns_per_peer} of each bulk type.
+     *
      * @param ctype a connection type.
-     * @return how many connections of that type a peer may have.
+     * @return how many connections of that type this node opens to a peer.
      */
     int limitOf(final int ctype)
     {
         return ctype == SOCKLND_CONN_CONTROL || ctype == SOCKLND_CONN_ANY ? 1 : connsPerPeer;
+    }
+
+    /**
+     * How many connections of a type a peer may open to this node: one CONTROL (or ANY), and of each bulk type
+     * as many as the peer opens, up to the kernel's most ({@value NodeConfig#MAX_CONNS_PER_PEER}): a kernel on a
+     * fast link opens several by its own {@code conns_per_peer}, whatever this node's is.
+     *
+     * @param ctype a connection type.
+     * @return how many connections of that type a peer may open.
+     */
+    static int acceptLimitOf(final int ctype)
+    {
+        return ctype == SOCKLND_CONN_CONTROL || ctype == SOCKLND_CONN_ANY ? 1 : NodeConfig.MAX_CONNS_PER_PEER;
     }
 
     /**
@@ -216,7 +232,8 @@ final class Admission
     /**
      * Passive side, on a whole hello from the peer: the race rule (the higher NID refuses the hello of a
      * lower one it is connecting to), then a restart or protocol change while the peer has connections, then
-     * duplicates (not counted on loopback, where a node may connect to itself).
+     * duplicates beyond what a peer may open ({@link #acceptLimitOf}; not counted on loopback, where a node may
+     * connect to itself).
      *
      * @param record      the peer named by the hello's source NID.
      * @param version     the hello's version.
@@ -236,7 +253,7 @@ final class Admission
         {
             return Decision.STALE;
         }
-        if (!loopback && record.connections[ourType] >= limitOf(ourType))
+        if (!loopback && record.connections[ourType] >= acceptLimitOf(ourType))
         {
             return Decision.DUPLICATE;
         }

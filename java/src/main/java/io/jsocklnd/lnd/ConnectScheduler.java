@@ -7,7 +7,6 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.util.ArrayList;
 
-import static io.jsocklnd.wire.WireConstants.KSOCK_PROTO_V1;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_ANY;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_OUT;
@@ -325,10 +324,12 @@ final class ConnectScheduler
 
     private int nextMissingType(final PeerRecord record)
     {
-        if (admission.versionFor(record) == KSOCK_PROTO_V1)
+        // Typed connections whatever the version, as every kernel has them (typed_conns, read-only): a V1 hello
+        // carries its type too, and the V1 matcher chooses among them by size.
+        if (record.connections[SOCKLND_CONN_ANY] > 0)
         {
-            // V1 peers get one untyped connection; any live connection (a typed one a V1 peer opened) will do.
-            return record.total() == 0 ? SOCKLND_CONN_ANY : SOCKLND_CONN_NONE;
+            // An untyped connection the peer opened carries everything.
+            return SOCKLND_CONN_NONE;
         }
         final int n = config.connsPerPeer();
         final int[] c = record.connections;

@@ -33,7 +33,6 @@ final class Connection
     boolean dirty;
     long lastRxNs;
     long lastTxProgressNs;
-    long lastKeepaliveNs;
     /** When it went into service, among the agent's connections (its place in {@link Node#connections()}). */
     long establishedOrder;
 
@@ -78,7 +77,6 @@ final class Connection
         this.remote = remote;
         this.lastRxNs = nowNs;
         this.lastTxProgressNs = nowNs;
-        this.lastKeepaliveNs = nowNs;
         this.rx = new RxMachine(this, rxHandler, socket::read, proto, order, counters, peer);
         this.tx = new TxWriter(this, txHandler, settings, scratch);
     }

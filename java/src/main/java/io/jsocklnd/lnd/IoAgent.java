@@ -32,7 +32,6 @@ import java.util.function.Consumer;
 
 import static io.jsocklnd.wire.WireConstants.KSOCK_MSG_LNET;
 import static io.jsocklnd.wire.WireConstants.LNET_PID_USERFLAG;
-import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_BULK_IN;
 import static io.jsocklnd.wire.WireConstants.SOCKLND_CONN_CONTROL;
 import static io.jsocklnd.wire.WireConstants.SOCKNAL_KEEPALIVE_PING;
 
@@ -423,8 +422,6 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
             closeConnection(c, ex.errno(), "epoll add failed: " + ex.getMessage(), false);
             return;
         }
-        // The 10 s keepalive retry starts with the first keepalive, not with the connection (ksnp_send_keepalive = 0).
-        c.lastKeepaliveNs = nowNs - KEEPALIVE_RETRY_NS;
         register(peer, c);
         LOG.info("{}: established local={}", c, Addresses.text(attach.localAddress));
 
@@ -1048,6 +1045,32 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         pool.add(tx);
     }
 
+    /**
+     * One keepalive NOOP {0, 1} per peer ({@code ksocknal_send_keepalive_locked}): when nothing was heard from it
+     * for {@code keepalive}, at most every 10 s, on the connection a non-blocking NOOP goes on (the ACK
+     * connection, V3), skipped while that connection has sends queued.
+     */
+    private int sendKeepalive(final Peer peer)
+    {
+        if (config.keepaliveNs() <= 0 || peer.connections.isEmpty() ||
+            nowNs - peer.lastAliveNs < config.keepaliveNs() || nowNs - peer.nextKeepaliveNs < 0)
+        {
+            return 0;
+        }
+        peer.nextKeepaliveNs = nowNs + KEEPALIVE_RETRY_NS;
+        final EngineTx keepalive = acquire();
+        keepalive.noop(WireConstants.SOCKNAL_KEEPALIVE_PING);
+        keepalive.nonBlocking = true;
+        final Connection c = findConnection(peer, keepalive);
+        if (null == c || !c.proto.keepaliveDefined() || c.tx.hasPending())
+        {
+            recycle(keepalive);
+            return 0;
+        }
+        enqueue(c, keepalive);
+        return 1;
+    }
+
     private int checkTimers()
     {
         int work = 0;
@@ -1073,6 +1096,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
                     TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
                 work++;
             }
+            work += sendKeepalive(peer);
         }
 
         work += forgetIdlePeers();
@@ -1092,17 +1116,6 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
             else if (c.tx.hasPending() && nowNs - c.lastTxProgressNs > timeoutNs)
             {
                 expired.add(c);
-            }
-            else if (config.keepaliveNs() > 0 && c.proto.keepaliveDefined() && c.ctype == SOCKLND_CONN_BULK_IN &&
-                nowNs - c.peer.lastAliveNs >= config.keepaliveNs() && nowNs - c.lastKeepaliveNs >= KEEPALIVE_RETRY_NS &&
-                !c.tx.hasPending())
-            {
-                c.lastKeepaliveNs = nowNs;
-                final EngineTx keepalive = acquire();
-                keepalive.noop(WireConstants.SOCKNAL_KEEPALIVE_PING);
-                keepalive.nonBlocking = true;
-                enqueue(c, keepalive);
-                work++;
             }
         }
         for (final Connection c : expired)

@@ -5,6 +5,7 @@ import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.BitUtil;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +79,9 @@ public final class NodeConfig
      */
     public static final int ZC_MIN_PAYLOAD_FLOOR = 2 * 1024;
 
+    /** The most connections of one bulk type per peer a kernel opens or takes ({@code conns_per_peer}). */
+    public static final int MAX_CONNS_PER_PEER = 127;
+
     /**
      * Smallest {@link #sendRingCapacity()}: an Agrona ring buffer carries messages of at most an eighth of its
      * capacity, and every send record is {@code SendCommand.LENGTH} bytes.
@@ -100,7 +104,8 @@ public final class NodeConfig
     private boolean protocolVersionSet;
     private int legacyProtocol;
     private boolean portalsCompatibility;
-    private int connsPerPeer = 1;
+    private int connsPerPeer;
+    private Path sysClassNet = LinkSpeed.SYS_CLASS_NET;
     private int minBulk = 1024;
     private long sockTimeoutNs = TimeUnit.SECONDS.toNanos(50);
     private long acceptTimeoutNs = TimeUnit.SECONDS.toNanos(5);
@@ -143,6 +148,7 @@ public final class NodeConfig
         legacyProtocol = from.legacyProtocol;
         portalsCompatibility = from.portalsCompatibility;
         connsPerPeer = from.connsPerPeer;
+        sysClassNet = from.sysClassNet;
         minBulk = from.minBulk;
         sockTimeoutNs = from.sockTimeoutNs;
         acceptTimeoutNs = from.acceptTimeoutNs;
@@ -213,6 +219,10 @@ public final class NodeConfig
             result.legacyProtocol = 0;
         }
         result.zcMode = resolve(zcMode, nid);
+        if (0 == connsPerPeer)
+        {
+            result.connsPerPeer = LinkSpeed.connsPerPeer(nid, sysClassNet);
+        }
         if (0 == incarnation)
         {
             result.incarnation = System.currentTimeMillis() * 1_000_000L;
@@ -419,13 +429,17 @@ public final class NodeConfig
     }
 
     /**
-     * @param n BULK_IN and BULK_OUT connections per peer ({@code conns_per_peer}).
+     * @param n BULK_IN and BULK_OUT connections this node opens per peer ({@code conns_per_peer}), 1 to
+     *          {@value #MAX_CONNS_PER_PEER}; 0 (the default) for the kernel's automatic value from the speed of the
+     *          link that carries the NID, found when the settings are concluded: {@code ilog2(Gbit/s) / 2 + 1},
+     *          1 where the speed is unknown (loopback). A peer may open more to this node than this, up to
+     *          {@value #MAX_CONNS_PER_PEER} of each type.
      * @return this.
      */
     public NodeConfig connsPerPeer(final int n)
     {
         checkMutable("connsPerPeer");
-        if (n < 1 || n > 127)
+        if (n < 0 || n > MAX_CONNS_PER_PEER)
         {
             throw new IllegalArgumentException("conns_per_peer out of range: value=" + n);
         }
@@ -434,7 +448,21 @@ public final class NodeConfig
     }
 
     /**
-     * @return conns_per_peer.
+     * Where the automatic {@code conns_per_peer} reads link speeds instead of {@code /sys/class/net} (tests).
+     *
+     * @param dir a directory with one directory per interface, each with a {@code speed} file in Mbit/s.
+     * @return this.
+     */
+    NodeConfig sysClassNet(final Path dir)
+    {
+        checkMutable("sysClassNet");
+        this.sysClassNet = dir;
+        return this;
+    }
+
+    /**
+     * @return conns_per_peer: once concluded, the number of each bulk type this node opens per peer; before,
+     * 0 for automatic.
      */
     public int connsPerPeer()
     {

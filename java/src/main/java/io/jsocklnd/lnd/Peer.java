@@ -32,6 +32,8 @@ final class Peer
     final ZcRequestTable<EngineTx> zcRequests = new ZcRequestTable<>();
     boolean connectRequested;
     long lastAliveNs;
+    /** Not before then the next keepalive ({@code ksnp_send_keepalive}): the first at once, retries 10 s apart. */
+    long nextKeepaliveNs;
     /** When the peer last had a connection or something to send; forgotten once idle long enough. */
     long idleSinceNs;
 
@@ -60,6 +62,7 @@ final class Peer
     {
         this.nid = nid;
         this.lastAliveNs = nowNs;
+        this.nextKeepaliveNs = nowNs;
         this.idleSinceNs = nowNs;
         counters = counterSet.group("peer " + Nid.toString(nid), NAMES);
         bytesIn = counters.counter(0);

@@ -40,6 +40,11 @@ final class ProtocolV3 extends ProtocolV2
         return false;
     }
 
+    public boolean checksumsPayloadOnly()
+    {
+        return true;
+    }
+
     public boolean queueAck(final TxQueue queue, final int ctype, final Tx ackNoop)
     {
         if (ctype != SOCKLND_CONN_ACK)

@@ -16,8 +16,8 @@ import java.nio.ByteOrder;
  * The receive side of one connection ({@code ksnc_rx_state}): KSM_HEADER, LNET_HEADER, PARSE, PARSE_WAIT,
  * LNET_PAYLOAD and SLOP, a V1 connection starting each message at LNET_HEADER. Bytes come from a
  * {@link ByteSource} (the socket, or memory in tests) into a receive buffer taken from the {@link Handler} while
- * there are any; a large payload is read straight into its destination. V2 checksums are checked where the peer
- * put one. Bad input throws {@link ProtocolException}; from then on, as after {@link #close}, the machine reads
+ * there are any; a large payload is read straight into its destination. Checksums are checked where the peer
+ * put one: over the whole message on V2, over the payload alone on V3. Bad input throws {@link ProtocolException}; from then on, as after {@link #close}, the machine reads
  * and tells nothing more. Non-blocking; every method does bounded work. Single writer: the IO agent.
  */
 final class RxMachine
@@ -137,8 +137,10 @@ final class RxMachine
     private final int startState;
     private final KsockMsgFlyweight ksm = new KsockMsgFlyweight();
     private final LnetHeaderFlyweight lnetHeader = new LnetHeaderFlyweight();
-    /** Checks received {@code ksm_csum} values where the protocol defines them (V2); null elsewhere. */
+    /** Checks received {@code ksm_csum} values where the protocol defines them (V2, V3); null on V1. */
     private final KsockChecksum csum;
+    /** V3: a received checksum covers the payload alone. */
+    private final boolean csumPayloadOnly;
     private final UnsafeBuffer csumPayload = new UnsafeBuffer(new byte[0]);
     private boolean csumActive;
     private int csumExpected;
@@ -188,7 +190,8 @@ final class RxMachine
         this.peer = peer;
         this.startState = proto.rxStartState() == SocklndProtocol.RX_START_KSM_HEADER ? RX_KSM_HEADER : RX_LNET_HEADER;
         this.state = startState;
-        this.csum = proto.carriesChecksum() ? new KsockChecksum() : null;
+        this.csumPayloadOnly = proto.checksumsPayloadOnly();
+        this.csum = proto.carriesChecksum() || csumPayloadOnly ? new KsockChecksum() : null;
     }
 
     int state()
@@ -405,7 +408,7 @@ final class RxMachine
                         messageStartNs = nowNs;
                     }
                     lnetHeader.wrap(buffer, start, LnetHeaderFlyweight.LENGTH);
-                    if (csumActive)
+                    if (csumActive && !csumPayloadOnly)
                     {
                         csum.update(buffer, start, LnetHeaderFlyweight.LENGTH);
                     }
@@ -521,8 +524,9 @@ final class RxMachine
     }
 
     /**
-     * Begins checking a V2 message that carries a checksum: the ksock header with {@code ksm_csum} as 0 (a NOOP
-     * is checked at once). The header is still at {@code start}.
+     * Begins checking a message that carries a checksum: on V2 from the ksock header with {@code ksm_csum} as 0,
+     * on V3 from nothing (the payload alone counts). A NOOP is checked at once. The header is still at
+     * {@code start}.
      */
     private void startChecksum(final boolean noop)
     {
@@ -531,7 +535,14 @@ final class RxMachine
         {
             return;
         }
-        csum.startV2(buffer, start, KsockMsgFlyweight.LENGTH);
+        if (csumPayloadOnly)
+        {
+            csum.reset();
+        }
+        else
+        {
+            csum.startV2(buffer, start, KsockMsgFlyweight.LENGTH);
+        }
         csumExpected = ksm.csum();
         csumActive = true;
         if (noop)

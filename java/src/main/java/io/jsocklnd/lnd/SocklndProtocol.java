@@ -88,6 +88,18 @@ abstract class SocklndProtocol
     public abstract boolean carriesChecksum();
 
     /**
+     * Whether a received non-zero {@code ksm_csum} is checked over the payload alone, as V3 kernels do: their
+     * receive path adds only bytes that land in page buffers, so neither header counts, and a NOOP carrying a
+     * checksum checks against the empty sum ({@code 0xFFFFFFFF}). Such a protocol never fills one in itself.
+     *
+     * @return true on V3.
+     */
+    public boolean checksumsPayloadOnly()
+    {
+        return false;
+    }
+
+    /**
      * Write the ksock header of a send (nothing for V1) in the connection's byte order.
      *
      * @param tx     the send, its cookies final.

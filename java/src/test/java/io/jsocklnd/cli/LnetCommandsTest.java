@@ -264,7 +264,7 @@ class LnetCommandsTest
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("check: ok, server verified 2 of 2 chunks"), run.out());
         assertTrue(run.out().contains("zc: requests 0, acks received 0"), run.out());
-        assertTrue(Pattern.compile("connections: conn#\\d+ " + Pattern.quote(SERVER) + " ANY V1").matcher(run.out()).find(),
+        assertTrue(Pattern.compile("connections: conn#\\d+ " + Pattern.quote(SERVER) + " CONTROL V1").matcher(run.out()).find(),
             run.out());
     }
 

@@ -31,7 +31,7 @@ class TransferDemoTest
         final String out = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(0, rc, out);
         assertTrue(out.contains("conn#") && out.contains("127.0.70.2@tcp CONTROL V2"), out);
-        assertTrue(out.contains("127.0.70.3@tcp ANY V1"), out);
+        assertTrue(out.contains("127.0.70.3@tcp CONTROL V1"), out);
         assertTrue(out.contains("sender: ZC requests 6, ZC-ACKs received 6; payload bytes copy 0, splice 6291456"),
             out);
         assertTrue(out.contains("sender: ZC requests 0, ZC-ACKs received 0; payload bytes copy 6291456"), out);

@@ -94,21 +94,35 @@ class ChecksumTest
         }
     }
 
+    /**
+     * V3 checks a non-zero checksum too, over the payload alone (§11): one that is not the payload's closes the
+     * connection. Once this test had V3 ignore any checksum; V3 kernels check it as below.
+     */
     @Test
-    void shouldNotCheckChecksumsOnV3() throws Exception
+    void shouldCheckAV3ChecksumAgainstThePayloadAlone() throws Exception
     {
         final String peerIp = "127.0.45.5";
         final long peerNid = Nid.parse(peerIp + "@tcp");
         try (TrafficEndpoint node = TrafficEndpoint.start(TestNodes.config(NODE_IP + "@tcp"), 16);
             RawPeer raw = handshaken(peerIp, 3))
         {
-            final byte[] put = RawPeer.put(ByteOrder.LITTLE_ENDIAN, 0, peerNid, NODE_NID, 1, payload(new SplittableRandom(5), 500));
-            new UnsafeBuffer(put).putInt(KsockMsgFlyweight.KSM_CSUM_OFFSET, 0x12345678, ByteOrder.LITTLE_ENDIAN);
+            final byte[] payload = payload(new SplittableRandom(5), 500);
+            final byte[] put = RawPeer.put(ByteOrder.LITTLE_ENDIAN, 0, peerNid, NODE_NID, 1, payload);
+            final KsockChecksum csum = new KsockChecksum();
+            new UnsafeBuffer(put).putInt(KsockMsgFlyweight.KSM_CSUM_OFFSET,
+                csum.reset().update(payload, 0, payload.length).value(), ByteOrder.LITTLE_ENDIAN);
             raw.write(put);
             assertTrue(Await.until(() -> node.receiver().count() == 1, 5_000));
             assertTrue(node.receiver().report(1, 1, peerNid, 1024).perfect());
             assertEquals(0L, node.node().counters().get("peer " + peerIp + "@tcp checksum_errors"));
             assertFalse(raw.drain(100).closed());
+
+            final byte[] other = RawPeer.put(ByteOrder.LITTLE_ENDIAN, 0, peerNid, NODE_NID, 2, payload);
+            new UnsafeBuffer(other).putInt(KsockMsgFlyweight.KSM_CSUM_OFFSET, 0x12345678, ByteOrder.LITTLE_ENDIAN);
+            raw.write(other);
+            assertTrue(raw.drain(5_000).closed(), "connection closed on the checksum mismatch");
+            assertEquals(1L, node.node().counters().get("peer " + peerIp + "@tcp checksum_errors"));
+            assertEquals(1, node.receiver().count(), "the message was not delivered");
         }
     }
 

@@ -5,6 +5,7 @@ import io.jsocklnd.harness.HandBytes;
 import io.jsocklnd.harness.RawPeer;
 import io.jsocklnd.harness.TrafficEndpoint;
 import io.jsocklnd.wire.Nid;
+import org.agrona.BufferUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.jsocklnd.harness.HandBytes.CONN_ANY;
 import static io.jsocklnd.harness.HandBytes.CONN_CONTROL;
 import static io.jsocklnd.harness.HandBytes.PROTO_MAGIC;
 import static io.jsocklnd.harness.HandBytes.TCP_MAGIC;
@@ -95,8 +95,14 @@ class HelloCloseTest
         }
     }
 
+    /**
+     * A peer that speaks only V1 is reached by the fallback, and then gets the typed connections a kernel opens to
+     * a V1 peer (CONTROL, then BULK_IN, then BULK_OUT, each V1 hello naming its type in {@code msg.hello.type}:
+     * the types do not depend on the version, §7.1), chosen by size as the V1 matcher does: a small message on
+     * CONTROL, one of {@code min_bulk} bytes or more on BULK_OUT. What was learned goes with the last connection.
+     */
     @Test
-    void shouldReachAPeerThatSpeaksOnlyV1AndForgetV1WhenItsLastConnectionCloses() throws Exception
+    void shouldReachAPeerThatSpeaksOnlyV1WithTypedConnectionsAndForgetV1WhenItsLastConnectionCloses() throws Exception
     {
         final String rawIp = "127.0.80.3";
         final long rawNid = HandBytes.tcpNid(127, 0, 80, 3);
@@ -120,8 +126,8 @@ class HelloCloseTest
                 versions.add(version(hello));
                 if (version(hello) == 1)
                 {
-                    assertEquals(CONN_ANY, intAt(hello, HandBytes.V1_CTYPE));
-                    c.write(HandBytes.helloV1(rawNid, HandBytes.PID_LUSTRE, INCARNATION, CONN_ANY));
+                    assertEquals(CONN_CONTROL, intAt(hello, HandBytes.V1_CTYPE), "a V1 hello names its type");
+                    c.write(HandBytes.helloV1(rawNid, HandBytes.PID_LUSTRE, INCARNATION, CONN_CONTROL));
                     v1 = c;
                 }
                 else
@@ -131,25 +137,51 @@ class HelloCloseTest
             }
             assertEquals(List.of(3, 3, 2, 2, 1), versions, "two closes in a row at a version before the next older");
             assertTrue(advancedMs <= 30_000, "reached within 30 s on the node's clock: " + advancedMs + " ms");
-            try (RawPeer connection = v1)
+            assertNotNull(v1);
+            try (RawPeer control = v1;
+                RawPeer bulkIn = acceptV1(listener, rawNid, HandBytes.CONN_BULK_IN);
+                RawPeer bulkOut = acceptV1(listener, rawNid, HandBytes.CONN_BULK_OUT))
             {
-                assertNotNull(connection);
-                assertTrue(Await.until(() -> typesOf(node, rawNid).equals(List.of("ANY V1")), 5_000),
-                    () -> node.connections().toString());
-                final byte[] message = connection.read(HandBytes.LNET_LENGTH, 5_000);
+                assertTrue(Await.until(() -> typesOf(node, rawNid).equals(
+                    List.of("BULK_IN V1", "BULK_OUT V1", "CONTROL V1")), 5_000), () -> node.connections().toString());
+                final byte[] message = control.read(HandBytes.LNET_LENGTH, 5_000);
                 assertEquals(rawNid, longAt(message, HandBytes.LNET_DEST_NID), "a bare V1 LNet header");
-                assertEquals(1L, longAt(message, HandBytes.LNET_MATCH_BITS));
+                assertEquals(1L, longAt(message, HandBytes.LNET_MATCH_BITS), "a small message on CONTROL");
                 assertEquals(2L, node.counters().get(peer(rawNid) + "version_fallbacks"));
+
+                final int length = 4096;
+                final ByteBuffer payload = ByteBuffer.allocateDirect(length);
+                assertTrue(node.send(rawNid, HandBytes.PID_LUSTRE, TestNodes.putHeader(
+                    node.config().nid(), rawNid, 2, payload, length), 0, BufferUtil.address(payload), length, 2));
+                final byte[] bulk = bulkOut.read(HandBytes.LNET_LENGTH + length, 5_000);
+                assertEquals(2L, longAt(bulk, HandBytes.LNET_MATCH_BITS), "a message of min_bulk or more on BULK_OUT");
+                assertEquals(length, intAt(bulk, HandBytes.LNET_PAYLOAD_LENGTH));
+                final RawPeer.Drained none = bulkIn.drain(200);
+                assertEquals(0, none.bytes().length, "nothing on BULK_IN while BULK_OUT and CONTROL are up");
             }
 
-            // Its only connection gone, what was negotiated with the peer is forgotten: V3 is offered again.
+            // Its connections gone, what was negotiated with the peer is forgotten: V3 is offered again.
             assertTrue(Await.until(() -> typesOf(node, rawNid).isEmpty(), 5_000), () -> node.connections().toString());
-            send(node, rawNid, 2);
+            send(node, rawNid, 3);
             try (RawPeer next = accept(listener))
             {
-                assertEquals(3, version(readHello(next, rawNid)), "the V1 learned is forgotten with the connection");
+                assertEquals(3, version(readHello(next, rawNid)), "the V1 learned is forgotten with the connections");
             }
         }
+    }
+
+    /**
+     * Accept the node's next connection, a V1 hello of the type given, and answer it as a V1 kernel does (the
+     * inverse type).
+     */
+    private static RawPeer acceptV1(final ServerSocket listener, final long rawNid, final int ctype) throws IOException
+    {
+        final RawPeer c = accept(listener);
+        final byte[] hello = readHello(c, rawNid);
+        assertEquals(1, version(hello));
+        assertEquals(ctype, intAt(hello, HandBytes.V1_CTYPE));
+        c.write(HandBytes.helloV1(rawNid, HandBytes.PID_LUSTRE, INCARNATION, invert(ctype)));
+        return c;
     }
 
     private Node startNode() throws Exception

@@ -37,7 +37,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LegacyProtocolTest
 {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final List<String> V1_SET = List.of("ANY V1");
+    /** What two nodes have in V1: typed connections, as a kernel has with a V1 peer (§7.1). */
+    private static final List<String> V1_SET = List.of("BULK_IN V1", "BULK_OUT V1", "CONTROL V1");
+    /** What a raw peer whose V1 hello asks for ANY gets. */
+    private static final List<String> V1_ANY = List.of("ANY V1");
     private static final List<String> V3_BUNDLE = List.of("BULK_IN V3", "BULK_OUT V3", "CONTROL V3");
     private static final int COUNT = 300;
 
@@ -58,15 +61,17 @@ class LegacyProtocolTest
 
             final long seed = System.nanoTime();
             System.out.println("LegacyProtocolTest V3 node -> legacy V1 node seed=" + seed);
-            assertNull(Exchange.both(a, b, Traffic.plan(seed, COUNT), Traffic.plan(seed + 1, COUNT), 20_000, true));
+            // In send order on each connection; not checked per size class, whose bound the receiver reckons with a
+            // ksock header that V1 frames do not have (payloads 24 bytes under the V2/V3 bound are small in V1).
+            assertNull(Exchange.both(a, b, Traffic.plan(seed, COUNT), Traffic.plan(seed + 1, COUNT), 20_000, false));
 
             final Map<String, Long> ac = a.node().counters();
             final Map<String, Long> bc = b.node().counters();
             assertEquals(2L, ac.get("peer " + bText + " version_fallbacks"), ac::toString);
             assertEquals(0L, ac.get("peer " + bText + " connect_failures"), ac::toString);
             assertEquals(4L, bc.get("acceptor refused_version"), "two closes in a row at V3, then at V2: " + bc);
-            assertV1Connection(ac, bText);
-            assertV1Connection(bc, aText);
+            assertV1Connections(ac, bText, 3);
+            assertV1Connections(bc, aText, 3);
             assertEquals(1, logs.linesWith(bText, "V3 closed once, trying it again").size(), () -> logs.linesWith(bText).toString());
             assertEquals(1, logs.linesWith(bText, "V3 refused, falling back to V2").size(), () -> logs.linesWith(bText).toString());
             assertEquals(1, logs.linesWith(bText, "V2 closed once, trying it again").size(), () -> logs.linesWith(bText).toString());
@@ -93,8 +98,8 @@ class LegacyProtocolTest
             assertEquals(0, reply.nips());
 
             exchangeV1(node, raw, nodeNid, rawNid);
-            assertEquals(V1_SET, node.connectionTypes(rawNid));
-            assertV1Connection(node.node().counters(), "127.0.36.12@tcp");
+            assertEquals(V1_ANY, node.connectionTypes(rawNid));
+            assertV1Connections(node.node().counters(), "127.0.36.12@tcp", 1);
         }
     }
 
@@ -212,7 +217,7 @@ class LegacyProtocolTest
             try (TrafficEndpoint b = TrafficEndpoint.start(TestNodes.config(bText).legacyProtocol(1).incarnation(incarnation), 64))
             {
                 assertNull(a.warmUp(bNid, 10_000));
-                assertEquals(V1_SET, a.connectionTypes(bNid));
+                assertTrue(Await.until(() -> a.connectionTypes(bNid).equals(V1_SET), 5_000), () -> "a=" + a.node().connections());
             }
             assertTrue(Await.until(() -> a.connectionTypes(bNid).isEmpty(), 5_000));
 
@@ -276,16 +281,17 @@ class LegacyProtocolTest
     }
 
     /**
-     * The V1 connection to a peer has carried LNet messages and its RX never read a ksock header.
+     * The V1 connections to a peer, as many as expected, have carried LNet messages and their RX never read a
+     * ksock header.
      */
-    private static void assertV1Connection(final Map<String, Long> counters, final String peerText)
+    private static void assertV1Connections(final Map<String, Long> counters, final String peerText, final int expected)
     {
-        final String prefix = " " + peerText + " ANY V1 ";
+        final String prefix = " " + peerText + " ";
         long messages = 0;
         int connections = 0;
         for (final Map.Entry<String, Long> e : counters.entrySet())
         {
-            if (e.getKey().startsWith("conn#") && e.getKey().contains(prefix))
+            if (e.getKey().startsWith("conn#") && e.getKey().contains(prefix) && e.getKey().contains(" V1 "))
             {
                 if (e.getKey().endsWith(" ksm_headers_in"))
                 {
@@ -298,7 +304,7 @@ class LegacyProtocolTest
                 }
             }
         }
-        assertEquals(1, connections, () -> "V1 connections to " + peerText + ": " + counters.keySet());
-        assertTrue(messages > 0, "messages in on the V1 connection");
+        assertEquals(expected, connections, () -> "V1 connections to " + peerText + ": " + counters.keySet());
+        assertTrue(messages > 0, "messages in on the V1 connections");
     }
 }

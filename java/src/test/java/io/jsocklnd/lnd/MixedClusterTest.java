@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A current node, a legacy V2 node and a legacy V1 node send PUTs to each other all at once: every pair
- * settles on the newest version both speak (V2 typed connections between current and V2, one V1 ANY
- * connection with the V1 node), every message arrives once and intact, and the connection list, counters
+ * settles on the newest version both speak (V2 typed connections between current and V2, V1 typed connections
+ * with the V1 node, as a kernel has with a V1 peer), every message arrives once and intact, and the connection list, counters
  * and log name each connection's protocol.
  */
 @Timeout(90)
@@ -118,7 +118,7 @@ class MixedClusterTest
                 }
 
                 final List<String> v2Bundle = List.of("BULK_IN V2", "BULK_OUT V2", "CONTROL V2");
-                final List<String> v1 = List.of("ANY V1");
+                final List<String> v1 = List.of("BULK_IN V1", "BULK_OUT V1", "CONTROL V1");
                 assertConnections(nodes, nids, 0, 1, v2Bundle);
                 assertConnections(nodes, nids, 0, 2, v1);
                 assertConnections(nodes, nids, 1, 2, v1);

@@ -149,7 +149,7 @@ class NodeConfigTest
             Arguments.of("protocol 0", (UnaryOperator<NodeConfig>)c -> c.protocolVersion(0), "version=0"),
             Arguments.of("legacy 4", (UnaryOperator<NodeConfig>)c -> c.legacyProtocol(4), "version=4"),
             Arguments.of("legacy -1", (UnaryOperator<NodeConfig>)c -> c.legacyProtocol(-1), "version=-1"),
-            Arguments.of("conns_per_peer 0", (UnaryOperator<NodeConfig>)c -> c.connsPerPeer(0), "value=0"),
+            Arguments.of("conns_per_peer -1", (UnaryOperator<NodeConfig>)c -> c.connsPerPeer(-1), "value=-1"),
             Arguments.of("conns_per_peer 128", (UnaryOperator<NodeConfig>)c -> c.connsPerPeer(128), "value=128"),
             Arguments.of("negative peer idle timeout",
                 (UnaryOperator<NodeConfig>)c -> c.peerIdleTimeout(-1, TimeUnit.SECONDS), "-1"),

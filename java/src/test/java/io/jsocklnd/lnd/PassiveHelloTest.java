@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.jsocklnd.harness.HandBytes.CONN_ANY;
-import static io.jsocklnd.harness.HandBytes.CONN_BULK_IN;
-import static io.jsocklnd.harness.HandBytes.CONN_BULK_OUT;
 import static io.jsocklnd.harness.HandBytes.CONN_CONTROL;
 import static io.jsocklnd.harness.HandBytes.CONN_NONE;
 import static io.jsocklnd.harness.HandBytes.PID_LUSTRE;
@@ -110,16 +108,16 @@ class PassiveHelloTest
             RawPeer other = RawPeer.connect("127.0.81.3", 1002, NODE_IP, 988))
         {
             first.write(HandBytes.concat(HandBytes.connreq(NODE_NID),
-                HandBytes.hello(3, RAW_NID, NODE_NID, PID_LUSTRE, 0x1234, INCARNATION, 0x5566L, CONN_BULK_IN)));
+                HandBytes.hello(3, RAW_NID, NODE_NID, PID_LUSTRE, 0x1234, INCARNATION, 0x5566L, CONN_CONTROL)));
             final byte[] reply = first.read(HandBytes.HELLO_LENGTH, 5_000);
-            assertEquals(CONN_BULK_OUT, intAt(reply, HandBytes.HELLO_CTYPE));
+            assertEquals(CONN_CONTROL, intAt(reply, HandBytes.HELLO_CTYPE));
             assertEquals(RAW_NID, longAt(reply, HandBytes.HELLO_DST_NID));
             assertEquals(0x1234, intAt(reply, HandBytes.HELLO_DST_PID), "kshm_dst_pid as the hello had it");
             assertEquals(0x5566L, longAt(reply, HandBytes.HELLO_DST_INCARNATION), "kshm_dst_incarnation as it came");
 
-            // A NONE reply (duplicate BULK_IN) answers from the hello all the same.
+            // A NONE reply (a second CONTROL: a peer opens one) answers from the hello all the same.
             duplicate.write(HandBytes.concat(HandBytes.connreq(NODE_NID),
-                HandBytes.hello(3, RAW_NID, NODE_NID, PID_LUSTRE, 0, INCARNATION, 0, CONN_BULK_IN)));
+                HandBytes.hello(3, RAW_NID, NODE_NID, PID_LUSTRE, 0, INCARNATION, 0, CONN_CONTROL)));
             final byte[] refusal = duplicate.read(HandBytes.HELLO_LENGTH, 5_000);
             assertEquals(CONN_NONE, intAt(refusal, HandBytes.HELLO_CTYPE));
             assertEquals(0, intAt(refusal, HandBytes.HELLO_DST_PID));

@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
 
 import static io.jsocklnd.harness.HandBytes.CONN_BULK_IN;
 import static io.jsocklnd.harness.HandBytes.CONN_BULK_OUT;
@@ -82,7 +84,7 @@ class ReceiveRulesTest
         final long rawNid = HandBytes.tcpNid(127, 0, 83, 3);
         final int size = 20_000;
         final TestNodes.Completions completions = new TestNodes.Completions();
-        // Zero copy asked for, whatever ZcMode.AUTO measures here: the test needs ZC requests.
+        // Zero copy asked for: AUTO may copy, and a copied send carries no ZC request.
         try (Node node = Node.start(TestNodes.config(NODE_IP + "@tcp").zcMode(ZcProbe.zeroCopyMode()),
             new TestNodes.RecordingHandler()))
         {
@@ -131,6 +133,73 @@ class ReceiveRulesTest
     }
 
     /**
+     * A V3 peer's non-zero {@code ksm_csum} is checked as a V3 kernel checks it (§11): over the payload alone, as
+     * {@code crc32_le} seeded with all ones and not inverted (the NOT of the standard CRC-32); a NOOP carrying one
+     * against the empty sum. A mismatch is a protocol error that closes the connection and its siblings, and the
+     * message is not delivered.
+     */
+    @Test
+    void shouldVerifyAV3ChecksumOverThePayloadAloneAndCloseOnAMismatch() throws Exception
+    {
+        final String rawIp = "127.0.83.4";
+        final long rawNid = HandBytes.tcpNid(127, 0, 83, 4);
+        final TestNodes.RecordingHandler handler = new TestNodes.RecordingHandler();
+        try (LogCapture logs = LogCapture.start();
+            Node node = Node.start(TestNodes.config(NODE_IP + "@tcp"), handler))
+        {
+            final RawPeer[] bundle = openBundle(node, rawIp, rawNid, 1006);
+            try
+            {
+                final byte[] payload = new byte[3000];
+                for (int i = 0; i < payload.length; i++)
+                {
+                    payload[i] = (byte)(i * 31 + 7);
+                }
+                final CRC32 crc32 = new CRC32();
+                crc32.update(payload);
+                final int payloadCsum = (int)~crc32.getValue();
+                final CRC32C crc32c = new CRC32C();
+                crc32c.update(payload);
+                final byte[] header = HandBytes.putHeader(NODE_NID, rawNid, PID_LUSTRE, 1, crc32c.getValue(), payload.length);
+
+                final RawPeer bulkOut = bundle[2];
+                bulkOut.write(HandBytes.concat(HandBytes.ksock(MSG_LNET, payloadCsum, 0, 0), header, payload));
+                bundle[1].write(HandBytes.ksock(HandBytes.MSG_NOOP, 0xFFFFFFFF, 0, 1));
+                assertTrue(Await.until(() -> handler.received.size() == 1, 5_000), "the checked message is delivered");
+                assertTrue(handler.received.peek().intact());
+                for (final RawPeer c : bundle)
+                {
+                    assertFalse(c.drain(200).closed(), "a checksum that matches closes nothing");
+                }
+
+                // The sum a V2 sender writes (ksock header with ksm_csum as 0, LNet header, payload) is not what V3
+                // checks.
+                final byte[] ksock = HandBytes.ksock(MSG_LNET, 0, 0, 0);
+                final CRC32 whole = new CRC32();
+                whole.update(ksock);
+                whole.update(header);
+                whole.update(payload);
+                bulkOut.write(HandBytes.concat(HandBytes.ksock(MSG_LNET, (int)~whole.getValue(), 0, 0), header, payload));
+                for (final RawPeer c : bundle)
+                {
+                    final RawPeer.Drained drained = c.drain(3_000);
+                    assertTrue(drained.closed(), "the connection and its siblings close: " + drained);
+                }
+                assertEquals(1, handler.received.size(), "the message that fails its checksum is not delivered");
+                final Map<String, Long> counters = node.counters();
+                assertEquals(1L, counters.get("peer 127.0.83.4@tcp checksum_errors"), counters::toString);
+                assertEquals(1L, counters.get("peer 127.0.83.4@tcp protocol_errors"), counters::toString);
+                assertTrue(Await.until(() -> logs.linesWith("127.0.83.4", "checksum mismatch").size() >= 1, 5_000),
+                    () -> logs.linesWith("127.0.83").toString());
+            }
+            finally
+            {
+                closeAll(bundle);
+            }
+        }
+    }
+
+    /**
      * Open CONTROL, BULK_IN and BULK_OUT to the node as a V3 peer from consecutive privileged ports.
      *
      * @return the connections in that order.
@@ -138,25 +207,48 @@ class ReceiveRulesTest
     static RawPeer[] openBundle(final Node node, final String rawIp, final long rawNid, final int firstPort)
         throws Exception
     {
-        final int[] types = {CONN_CONTROL, CONN_BULK_IN, CONN_BULK_OUT};
-        final RawPeer[] bundle = new RawPeer[types.length];
+        final RawPeer[] bundle = openV3(NODE_IP, NODE_NID, rawIp, rawNid, firstPort,
+            CONN_CONTROL, CONN_BULK_IN, CONN_BULK_OUT);
         try
         {
-            for (int i = 0; i < types.length; i++)
-            {
-                bundle[i] = RawPeer.connect(rawIp, firstPort + i, NODE_IP, 988);
-                bundle[i].write(HandBytes.concat(HandBytes.connreq(NODE_NID),
-                    HandBytes.hello(3, rawNid, NODE_NID, INCARNATION, types[i])));
-                final byte[] reply = bundle[i].read(HandBytes.HELLO_LENGTH, 5_000);
-                assertEquals(HelloCloseTest.invert(types[i]), intAt(reply, HandBytes.HELLO_CTYPE));
-            }
             assertTrue(Await.until(() -> HelloCloseTest.typesOf(node, rawNid).equals(
                 List.of("BULK_IN V3", "BULK_OUT V3", "CONTROL V3")), 5_000), () -> node.connections().toString());
             return bundle;
         }
-        catch (final Exception | AssertionError ex)
+        catch (final AssertionError ex)
         {
             closeAll(bundle);
+            throw ex;
+        }
+    }
+
+    /**
+     * Open connections of the types given to a node as a V3 peer from consecutive privileged ports, each taken
+     * with the inverse type in the reply (none refused).
+     *
+     * @return the connections in that order.
+     */
+    static RawPeer[] openV3(
+        final String nodeIp, final long nodeNid, final String rawIp, final long rawNid, final int firstPort,
+        final int... types) throws Exception
+    {
+        final RawPeer[] opened = new RawPeer[types.length];
+        try
+        {
+            for (int i = 0; i < types.length; i++)
+            {
+                opened[i] = RawPeer.connect(rawIp, firstPort + i, nodeIp, 988);
+                opened[i].write(HandBytes.concat(HandBytes.connreq(nodeNid),
+                    HandBytes.hello(3, rawNid, nodeNid, INCARNATION, types[i])));
+                final byte[] reply = opened[i].read(HandBytes.HELLO_LENGTH, 5_000);
+                assertEquals(HelloCloseTest.invert(types[i]), intAt(reply, HandBytes.HELLO_CTYPE),
+                    "connection " + i + " taken with the inverse type");
+            }
+            return opened;
+        }
+        catch (final Exception | AssertionError ex)
+        {
+            closeAll(opened);
             throw ex;
         }
     }

@@ -156,7 +156,7 @@ class RxMachineTest
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("orders")
-    void shouldCheckV2ChecksumsAndStopForGoodOnAMismatch(final String orderName)
+    void shouldCheckV2AndV3ChecksumsAndStopForGoodOnAMismatch(final String orderName)
     {
         final byte[] second = RxStreams.payload(1_000, 2);
         final RxStreams streams = new RxStreams(2, order(orderName), true)
@@ -177,13 +177,21 @@ class RxMachineTest
         assertEquals(List.of("aborted " + -Errno.ECONNRESET), events.subList(4, events.size()));
         assertEquals(1, harness.peer().checksumErrors.get());
 
+        // V3 checks the payload alone: a damaged LNet header passes, a damaged payload does not.
         final RxStreams v3 = new RxStreams(3, order(orderName), true)
             .message(LNET_MSG_PUT, 0, 0, RxStreams.payload(1_000, 1));
-        final byte[] v3Damaged = v3.bytes();
-        v3Damaged[v3Damaged.length - 1] ^= 1;
-        final List<String> unchecked = run(v3, v3Damaged, WHOLE, DELIVER_ALL);
+        final byte[] v3Header = v3.bytes();
+        v3Header[KsockMsgFlyweight.LENGTH + LnetHeaderFlyweight.LENGTH - 1] ^= 1;
+        final List<String> unchecked = run(v3, v3Header, WHOLE, DELIVER_ALL);
         assertEquals(2, unchecked.size(), unchecked::toString);
         assertTrue(unchecked.get(1).startsWith("payload stored=1000 length=1000 "), unchecked::toString);
+        final byte[] v3Damaged = v3.bytes();
+        v3Damaged[v3Damaged.length - 1] ^= 1;
+        final List<String> checked = run(v3, v3Damaged, WHOLE, DELIVER_ALL);
+        assertTrue(checked.get(1).startsWith("error bad ksock msg: field=ksm_csum value=0x"), checked::toString);
+        assertTrue(checked.get(1).endsWith("LNET checksum mismatch, computed=0x" +
+            Integer.toHexString(new KsockChecksum().update(v3Damaged, KsockMsgFlyweight.LENGTH +
+            LnetHeaderFlyweight.LENGTH, 1_000).value())), checked::toString);
     }
 
     @Test

@@ -37,7 +37,7 @@ final class RxStreams
     /**
      * @param version   1, 2 or 3.
      * @param order     byte order of the ksock headers.
-     * @param checksums whether ksock headers carry the V2 checksum of their message.
+     * @param checksums whether ksock headers carry the checksum of their message (V2: all of it, V3: its payload).
      */
     RxStreams(final int version, final ByteOrder order, final boolean checksums)
     {
@@ -168,12 +168,26 @@ final class RxStreams
         return (int)crc.getValue();
     }
 
+    /**
+     * The checksum of a whole message as its protocol checks it: V2 over all of it, V3 over the payload alone
+     * (a NOOP: the empty sum).
+     */
+    private int checksum(final UnsafeBuffer message)
+    {
+        if (!proto.checksumsPayloadOnly())
+        {
+            return csum.computeV2(message, 0, message.capacity());
+        }
+        final int payloadStart = Math.min(message.capacity(), KsockMsgFlyweight.LENGTH + LnetHeaderFlyweight.LENGTH);
+        return csum.reset().update(message, payloadStart, message.capacity() - payloadStart).value();
+    }
+
     private void append(final UnsafeBuffer message, final int type, final long cookie0, final long cookie1)
     {
         KsockMsgFlyweight.encode(message, 0, order, type, 0, cookie0, cookie1);
         if (checksums)
         {
-            message.putInt(KsockMsgFlyweight.KSM_CSUM_OFFSET, csum.computeV2(message, 0, message.capacity()), order);
+            message.putInt(KsockMsgFlyweight.KSM_CSUM_OFFSET, checksum(message), order);
         }
         bytes.writeBytes(message.byteArray());
     }

@@ -192,7 +192,8 @@ class WireGarbageTest
      * Walks the bytes message by message with the wire decoders, as the node's receive path should: true when a
      * complete ksock or LNet header fails to decode, a ksock header ACKs a cookie (nothing was sent to this
      * peer, so no cookie is pending; on V3 the keepalive form, [1] = 1 with [0] 0 or 1 on a NOOP, is not an
-     * ACK), or a V2 message that carries a checksum is all in and does not match it. Bytes that end inside a
+     * ACK), or a message that carries a checksum is all in and does not match it (V2: the whole message, V3: the
+     * payload alone, a NOOP the empty sum). Bytes that end inside a
      * message are no protocol error: the peer just closed early.
      */
     private boolean predictsProtocolError(final byte[] bytes, final int version, final ByteOrder order)
@@ -219,10 +220,10 @@ class WireGarbageTest
                     return true;
                 }
                 final int messageStart = at;
-                // A V2 checksum (not 0) is checked: a NOOP's at once, an LNET message's once all of it is in.
-                checksummed = version == 2 && ksock.csum() != 0;
+                // A checksum (not 0) is checked: a NOOP's at once, an LNET message's once all of it is in.
+                checksummed = ksock.csum() != 0;
                 if (checksummed && ksock.isNoop() &&
-                    checksum.computeV2(buffer, messageStart, KsockMsgFlyweight.LENGTH) != ksock.csum())
+                    checksumOf(version, buffer, messageStart, KsockMsgFlyweight.LENGTH) != ksock.csum())
                 {
                     return true;
                 }
@@ -266,7 +267,7 @@ class WireGarbageTest
             {
                 return false;
             }
-            if (checksummed && checksum.computeV2(buffer, checksumStart, at - checksumStart) != expectedChecksum)
+            if (checksummed && checksumOf(version, buffer, checksumStart, at - checksumStart) != expectedChecksum)
             {
                 return true;
             }
@@ -275,6 +276,19 @@ class WireGarbageTest
                 return false;
             }
         }
+    }
+
+    /**
+     * The checksum a node computes for a whole message: V2 over all of it, V3 over what follows the two headers.
+     */
+    private int checksumOf(final int version, final UnsafeBuffer buffer, final int start, final int length)
+    {
+        if (version == 2)
+        {
+            return checksum.computeV2(buffer, start, length);
+        }
+        final int headers = Math.min(length, KsockMsgFlyweight.LENGTH + LnetHeaderFlyweight.LENGTH);
+        return checksum.reset().update(buffer, start + headers, length - headers).value();
     }
 
     private static String hex(final byte[] bytes)
