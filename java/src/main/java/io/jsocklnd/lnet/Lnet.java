@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 
 import static io.jsocklnd.wire.WireConstants.LNET_MAX_PAYLOAD;
 import static io.jsocklnd.wire.WireConstants.LNET_NID_ANY;
@@ -295,6 +294,55 @@ public final class Lnet implements AutoCloseable
     }
 
     /**
+     * After {@link #put} or {@link #get} returned {@code -EAGAIN}: wait, without spinning, until the IO agent has
+     * taken commands and one more fits, or the timeout; return at once if one fits now. In invoker mode, drive the
+     * node once instead. Then call again: another thread may have taken the room. Allocates nothing.
+     *
+     * @param timeout longest wait.
+     * @param unit    its unit.
+     */
+    public void awaitCommandRoom(final long timeout, final TimeUnit unit)
+    {
+        awaitCommandRoomUntil(System.nanoTime() + unit.toNanos(timeout));
+    }
+
+    /**
+     * Deliver events of the default queue {@link #events()}, waiting up to the timeout for the first if none is
+     * queued (one poller at a time): parked until the IO agent writes one
+     * ({@link EventQueue#poll(EventHandler, int, long, TimeUnit)}), or in invoker mode driving the node with
+     * {@link #doWork()} meanwhile. Allocates nothing.
+     *
+     * @param handler told of each event.
+     * @param limit   most events to deliver.
+     * @param timeout longest wait.
+     * @param unit    its unit.
+     * @return events delivered, 0 if none came in time.
+     */
+    public int poll(final EventHandler handler, final int limit, final long timeout, final TimeUnit unit)
+    {
+        return awaitEvents(defaultQueue, handler, limit, System.nanoTime() + unit.toNanos(timeout));
+    }
+
+    /**
+     * Deliver events of a queue, waiting for the first until the deadline at the most: parked, or in invoker mode
+     * driving the node.
+     */
+    int awaitEvents(final EventQueue queue, final EventHandler handler, final int limit, final long deadlineNs)
+    {
+        if (!invoker)
+        {
+            return queue.poll(handler, limit, deadlineNs - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+        int delivered = queue.poll(handler, limit);
+        while (0 == delivered && System.nanoTime() - deadlineNs < 0)
+        {
+            node.doWork();
+            delivered = queue.poll(handler, limit);
+        }
+        return delivered;
+    }
+
+    /**
      * One duty cycle of the node, including this layer's commands and completions (invoker mode only).
      *
      * @return work done.
@@ -302,14 +350,6 @@ public final class Lnet implements AutoCloseable
     public int doWork()
     {
         return node.doWork();
-    }
-
-    /**
-     * @return whether the application drives the node with {@link #doWork()}.
-     */
-    boolean isInvoker()
-    {
-        return invoker;
     }
 
     /**
@@ -414,30 +454,33 @@ public final class Lnet implements AutoCloseable
      */
     private boolean commandWritten(final int command, final long handle)
     {
-        if (commands.writeHandle(command, handle))
-        {
-            wakeIoAgent();
-            return true;
-        }
         final long deadlineNs = System.nanoTime() + COMMAND_RING_WAIT_NS;
-        while (System.nanoTime() - deadlineNs < 0)
+        while (!commands.writeHandle(command, handle))
         {
-            final Node n = node;
-            if (invoker && null != n)
+            if (System.nanoTime() - deadlineNs >= 0)
             {
-                n.doWork();
+                return false;
             }
-            else
-            {
-                LockSupport.parkNanos(10_000);
-            }
-            if (commands.writeHandle(command, handle))
-            {
-                wakeIoAgent();
-                return true;
-            }
+            awaitCommandRoomUntil(deadlineNs);
         }
-        return false;
+        wakeIoAgent();
+        return true;
+    }
+
+    /**
+     * Until the deadline at the most, wait for room in the command ring, or drive the node once in invoker mode.
+     */
+    void awaitCommandRoomUntil(final long deadlineNs)
+    {
+        final Node n = node;
+        if (invoker && null != n)
+        {
+            n.doWork();
+        }
+        else
+        {
+            commands.awaitRoom(deadlineNs);
+        }
     }
 
     /**

@@ -4,13 +4,24 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Application calls handed over to the IO agent: a many-to-one ring of fixed records, written in place by
  * application threads and read by the IO agent at the start of each duty cycle, in order.
+ *
+ * <p>An application thread that finds the ring full waits for room with {@link #awaitRoom}: it announces itself
+ * in one of {@link #ROOM_WAITER_SLOTS} slots before its last look at the free space and parks; the IO agent, after
+ * a read that freed space, does a full fence and reads the count of announced threads, so either the thread sees
+ * the room or the IO agent sees the thread and unparks it. Threads beyond the slots look again every
+ * {@link #UNANNOUNCED_WAIT_NS}.
  */
 final class LnetCommands
 {
@@ -47,9 +58,16 @@ final class LnetCommands
     private static final int REMOTE_OFFSET_OFFSET = PORTAL_OFFSET + 4;
     private static final int ACK_OFFSET = REMOTE_OFFSET_OFFSET + 4;
     private static final int LENGTH = ACK_OFFSET + 4;
+    /** Free bytes that hold one more record wherever the ring's tail is (a record, and padding to the end). */
+    private static final int ROOM_BYTES = 2 * (RecordDescriptor.HEADER_LENGTH + LENGTH + RecordDescriptor.ALIGNMENT);
+
+    static final int ROOM_WAITER_SLOTS = 8;
+    static final long UNANNOUNCED_WAIT_NS = 50_000;
 
     private final ManyToOneRingBuffer ring;
     private final org.agrona.concurrent.MessageHandler reader = this::onRecord;
+    private final AtomicReferenceArray<Thread> roomWaiters = new AtomicReferenceArray<>(ROOM_WAITER_SLOTS);
+    private final AtomicInteger roomWaiting = new AtomicInteger();
     private Handler target;
 
     /**
@@ -85,7 +103,53 @@ final class LnetCommands
     int read(final Handler handler, final int limit)
     {
         target = handler;
-        return ring.read(reader, limit);
+        final int taken = ring.read(reader, limit);
+        if (taken > 0)
+        {
+            wakeRoomWaiters();
+        }
+        return taken;
+    }
+
+    /**
+     * An application thread that found the ring full: wait until the IO agent has taken commands and a record
+     * fits, or the deadline; return at once if it fits now. The caller writes again after, and may find the room
+     * taken by another thread (then it waits again). Allocates nothing.
+     *
+     * @param deadlineNs {@link System#nanoTime()} to give up at.
+     */
+    void awaitRoom(final long deadlineNs)
+    {
+        final Thread self = Thread.currentThread();
+        int slot = -1;
+        for (int i = 0; i < ROOM_WAITER_SLOTS && slot < 0; i++)
+        {
+            if (null == roomWaiters.get(i) && roomWaiters.compareAndSet(i, null, self))
+            {
+                slot = i;
+            }
+        }
+        if (slot >= 0)
+        {
+            // After the slot, before the last look: the IO agent that reads the count non-zero reads the slot too.
+            roomWaiting.incrementAndGet();
+        }
+        try
+        {
+            final long remainingNs = deadlineNs - System.nanoTime();
+            if (!hasRoom() && remainingNs > 0)
+            {
+                LockSupport.parkNanos(this, slot < 0 ? Math.min(remainingNs, UNANNOUNCED_WAIT_NS) : remainingNs);
+            }
+        }
+        finally
+        {
+            if (slot >= 0)
+            {
+                roomWaiting.decrementAndGet();
+                roomWaiters.set(slot, null);
+            }
+        }
     }
 
     /**
@@ -115,6 +179,31 @@ final class LnetCommands
     boolean hasPending()
     {
         return ring.size() > 0;
+    }
+
+    private boolean hasRoom()
+    {
+        return ring.capacity() - ring.size() >= ROOM_BYTES;
+    }
+
+    /**
+     * The IO agent, after a read freed space: unpark the threads that wait for room. The ring's head moved with an
+     * ordered store; the fence orders it before the read of the count.
+     */
+    private void wakeRoomWaiters()
+    {
+        VarHandle.fullFence();
+        if (roomWaiting.get() > 0)
+        {
+            for (int i = 0; i < ROOM_WAITER_SLOTS; i++)
+            {
+                final Thread waiter = roomWaiters.get(i);
+                if (null != waiter)
+                {
+                    LockSupport.unpark(waiter);
+                }
+            }
+        }
     }
 
     private boolean initiate(

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 
 import static io.jsocklnd.wire.WireConstants.LNET_PROTO_PING_MATCHBITS;
 import static io.jsocklnd.wire.WireConstants.LNET_RESERVED_PORTAL;
@@ -49,7 +48,7 @@ final class Ping
             while ((rc = lnet.get(handle, targetNid, targetPid, LNET_RESERVED_PORTAL, LNET_PROTO_PING_MATCHBITS, 0)) ==
                 -Errno.EAGAIN && System.nanoTime() - deadlineNs < 0)
             {
-                idle();
+                lnet.awaitCommandRoomUntil(deadlineNs);
             }
             if (rc != 0)
             {
@@ -57,8 +56,7 @@ final class Ping
             }
             while (status == UNSET && System.nanoTime() - deadlineNs < 0)
             {
-                idle();
-                queue.poll(handler, 16);
+                lnet.awaitEvents(queue, handler, 16, deadlineNs);
             }
             if (status == UNSET)
             {
@@ -97,18 +95,6 @@ final class Ping
         {
             status = event.status();
             doneNs = System.nanoTime();
-        }
-    }
-
-    private void idle()
-    {
-        if (lnet.isInvoker())
-        {
-            lnet.doWork();
-        }
-        else
-        {
-            LockSupport.parkNanos(20_000);
         }
     }
 }
