@@ -1,5 +1,6 @@
 package io.jsocklnd.cli;
 
+import io.jsocklnd.lnet.EventHandler;
 import io.jsocklnd.lnet.EventQueue;
 import io.jsocklnd.lnet.Lnet;
 import io.jsocklnd.lnet.LnetEventType;
@@ -47,28 +48,29 @@ final class ClientSupport
             .options(MemoryDescriptor.TRUNCATE).threshold(2).eventQueue(queue));
         final long deadline = System.nanoTime() + timeoutNs;
         final int[] received = {-1};
+        final EventHandler onReply = e ->
+        {
+            if (e.type() == LnetEventType.REPLY && e.status() == 0)
+            {
+                received[0] = e.mlength();
+            }
+        };
         try
         {
             int rc;
+            long remainingNs;
             while ((rc = lnet.get(md, target, LNET_PID_LUSTRE, portal, matchBits, offset)) == -Errno.EAGAIN &&
-                System.nanoTime() - deadline < 0)
+                (remainingNs = deadline - System.nanoTime()) > 0)
             {
-                LockSupport.parkNanos(50_000);
+                lnet.awaitCommandRoom(remainingNs, TimeUnit.NANOSECONDS);
             }
             if (rc != 0)
             {
                 return -1;
             }
-            while (received[0] < 0 && System.nanoTime() - deadline < 0)
+            while (received[0] < 0 && (remainingNs = deadline - System.nanoTime()) > 0)
             {
-                queue.poll(e ->
-                {
-                    if (e.type() == LnetEventType.REPLY && e.status() == 0)
-                    {
-                        received[0] = e.mlength();
-                    }
-                }, 16);
-                LockSupport.parkNanos(50_000);
+                queue.poll(onReply, 16, remainingNs, TimeUnit.NANOSECONDS);
             }
             return received[0];
         }

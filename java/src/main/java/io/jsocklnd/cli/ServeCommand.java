@@ -8,7 +8,6 @@ import io.jsocklnd.lnet.MemoryDescriptor;
 import io.jsocklnd.nativeio.NativeIoException;
 import io.jsocklnd.wire.Nid;
 import org.agrona.CloseHelper;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -126,12 +125,13 @@ public final class ServeCommand implements Callable<Integer>
             out.flush();
             final long deadlineNs = null == durationSeconds ? Long.MAX_VALUE :
                 System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds);
-            final BackoffIdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+            final long sliceNs = TimeUnit.SECONDS.toNanos(1);
             final EventHandler handler = this::onEvent;
+            long waitNs;
             while (!Thread.currentThread().isInterrupted() &&
-                (null == durationSeconds || System.nanoTime() - deadlineNs < 0))
+                (waitNs = null == durationSeconds ? sliceNs : Math.min(sliceNs, deadlineNs - System.nanoTime())) > 0)
             {
-                idle.idle(lnet.poll(handler, 256));
+                lnet.poll(handler, 256, waitNs, TimeUnit.NANOSECONDS);
             }
             Thread.interrupted();
             out.printf("stopped: pings answered %d, PUT chunks good %d bad %d, GETs %d, sessions %d%n",

@@ -1,12 +1,12 @@
 package io.jsocklnd.cli;
 
+import io.jsocklnd.lnet.EventHandler;
 import io.jsocklnd.lnet.Lnet;
 import io.jsocklnd.lnet.LnetEvent;
 import io.jsocklnd.wire.Nid;
 
 import java.io.PrintWriter;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The loop shared by {@code put} and {@code get}: keep up to a window of 1 MiB chunks in flight, issue the next
@@ -68,22 +68,39 @@ abstract class WindowedTransfer
         final long startNs = System.nanoTime();
         final long timeoutNs = TimeUnit.SECONDS.toNanos(timeoutSeconds);
         lastProgressNs = startNs;
+        final EventHandler handler = this::onEvent;
         long next = 0;
         while (done < chunks && null == failure)
         {
-            while (inflight < window && next < chunks && null == failure && issue(lnet, next))
+            boolean stalled = false;
+            while (inflight < window && next < chunks && null == failure && !stalled)
             {
-                inflight++;
-                next++;
+                if (issue(lnet, next))
+                {
+                    inflight++;
+                    next++;
+                }
+                else
+                {
+                    stalled = null == failure;
+                }
             }
-            if (lnet.poll(this::onEvent, 256) == 0)
+            if (lnet.poll(handler, 256) == 0 && null == failure)
             {
-                if (System.nanoTime() - lastProgressNs > timeoutNs && null == failure)
+                final long quietNs = lastProgressNs + timeoutNs - System.nanoTime();
+                if (quietNs <= 0)
                 {
                     failure = "timed out: " + done + " of " + chunks + " chunks " + completedVerb + ", none for " +
                         timeoutSeconds + " s";
                 }
-                LockSupport.parkNanos(20_000);
+                else if (stalled)
+                {
+                    lnet.awaitCommandRoom(quietNs, TimeUnit.NANOSECONDS);
+                }
+                else
+                {
+                    lnet.poll(handler, 256, quietNs, TimeUnit.NANOSECONDS);
+                }
             }
             progress.update(bytesDone);
         }
