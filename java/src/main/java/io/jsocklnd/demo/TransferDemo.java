@@ -15,7 +15,6 @@ import io.jsocklnd.lnd.ZcProbe;
 import io.jsocklnd.wire.Nid;
 import io.jsocklnd.wire.WireConstants;
 import org.agrona.CloseHelper;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.PrintStream;
@@ -61,6 +60,8 @@ public final class TransferDemo
     static final int CREDIT_LENGTH = 8;
     private static final int PAGE = 4096;
     private static final int EVENT_QUEUE_CAPACITY = 1 << 20;
+    /** {@code user_ptr} of the receiver's descriptors, whose events share one queue with the sender's. */
+    private static final long RECEIVER_SIDE = -1L;
     private static final long PING_TIMEOUT_S = 5;
     private static final long WATCHDOG_GRACE_S = 10;
 
@@ -252,8 +253,7 @@ public final class TransferDemo
         final long chunks;
         final long corruptChunk;
         final long stamp;
-        final EventQueue senderEvents = new EventQueue(EVENT_QUEUE_CAPACITY);
-        final EventQueue receiverEvents = new EventQueue(EVENT_QUEUE_CAPACITY);
+        final EventQueue events = new EventQueue(EVENT_QUEUE_CAPACITY);
         final UnsafeBuffer[] sources = new UnsafeBuffer[SOURCES];
         final ByteBuffer[] sourceViews = new ByteBuffer[SOURCES];
         final boolean[] sourceBusy = new boolean[SOURCES];
@@ -266,8 +266,7 @@ public final class TransferDemo
         final ArrayDeque<Long> pendingCredits = new ArrayDeque<>(SINK_SLOTS);
         final CRC32C crc = new CRC32C();
         final List<String> failures = new ArrayList<>();
-        final EventHandler onSenderEvent = this::onSenderEvent;
-        final EventHandler onReceiverEvent = this::onReceiverEvent;
+        final EventHandler onEvent = this::onEvent;
 
         long next;
         long credited;
@@ -280,6 +279,8 @@ public final class TransferDemo
         long crcEchoMismatches;
         long elapsedNs;
         long sinkHandle;
+        /** The node whose command ring was full at the last PUT, if one was. */
+        Lnet stalled;
         long creditHandle;
         Map<String, Long> senderBefore;
         Map<String, Long> receiverBefore;
@@ -308,22 +309,20 @@ public final class TransferDemo
         {
             sinkHandle = receiver.attach(DATA_PORTAL, sender.nid(), LNET_PID_ANY, 0, -1L,
                 new MemoryDescriptor().memory(sink).options(MemoryDescriptor.OP_PUT | MemoryDescriptor.MANAGE_REMOTE)
-                    .persistent().eventQueue(receiverEvents));
+                    .persistent().userPtr(RECEIVER_SIDE).eventQueue(events));
             creditHandle = sender.attach(CREDIT_PORTAL, receiver.nid(), LNET_PID_ANY, 0, -1L,
                 new MemoryDescriptor().memory(creditsIn, 0, creditsIn.capacity())
                     .options(MemoryDescriptor.OP_PUT | MemoryDescriptor.MANAGE_REMOTE)
-                    .persistent().eventQueue(senderEvents));
+                    .persistent().eventQueue(events));
             senderBefore = sender.node().counters();
             receiverBefore = receiver.node().counters();
-            final BackoffIdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 100_000);
             final long startNs = System.nanoTime();
             try
             {
                 while (failures.isEmpty() && (credited < chunks || busySources > 0 || creditsInFlight > 0))
                 {
                     int work = sendChunks();
-                    work += senderEvents.poll(onSenderEvent, 64);
-                    work += receiverEvents.poll(onReceiverEvent, 64);
+                    work += events.poll(onEvent, 128);
                     work += sendCredits();
                     if (credited == chunks && elapsedNs == 0)
                     {
@@ -335,7 +334,10 @@ public final class TransferDemo
                                 "of=%d lnet_acks=%d credits_in_flight=%d", Nid.toString(receiver.nid()), next,
                             credited, chunks, lnetAcks, creditsInFlight));
                     }
-                    idle.idle(work);
+                    if (0 == work && failures.isEmpty())
+                    {
+                        await(deadlineNs);
+                    }
                 }
             }
             finally
@@ -344,6 +346,38 @@ public final class TransferDemo
                 sender.unlink(creditHandle);
                 senderAfter = sender.node().counters();
                 receiverAfter = receiver.node().counters();
+            }
+        }
+
+        /**
+         * Nothing to do: wait for an event of either node, or for room in the command ring of a node that had none.
+         * Whatever keeps the loop going has an event to come (a chunk's SEND and ACK, its PUT at the receiver, a
+         * credit's SEND and PUT), so only a full command ring stalls the loop without one.
+         */
+        private void await(final long deadlineNs)
+        {
+            final long remainingNs = deadlineNs - System.nanoTime();
+            final Lnet full = stalled;
+            stalled = null;
+            if (null != full)
+            {
+                full.awaitCommandRoom(remainingNs, TimeUnit.NANOSECONDS);
+            }
+            else
+            {
+                events.poll(onEvent, 128, remainingNs, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void onEvent(final LnetEvent event)
+        {
+            if (event.userPtr() == RECEIVER_SIDE)
+            {
+                onReceiverEvent(event);
+            }
+            else
+            {
+                onSenderEvent(event);
             }
         }
 
@@ -369,12 +403,13 @@ public final class TransferDemo
                     buffer.putByte(CHUNK / 2 + 100, (byte)~buffer.getByte(CHUNK / 2 + 100));
                 }
                 final long md = sender.bind(new MemoryDescriptor().memory(buffer, 0, CHUNK).threshold(2)
-                    .userPtr(source).eventQueue(senderEvents));
+                    .userPtr(source).eventQueue(events));
                 final int rc = sender.put(md, true, receiver.nid(), LNET_PID_LUSTRE, DATA_PORTAL, next,
                     slot * CHUNK, chunkCrc);
                 if (rc == -Errno.EAGAIN)
                 {
                     sender.unlink(md);
+                    stalled = sender;
                     break;
                 }
                 if (rc != 0)
@@ -499,11 +534,12 @@ public final class TransferDemo
                 final long chunk = pendingCredits.peekFirst();
                 final int at = (int)(chunk % SINK_SLOTS) * CREDIT_LENGTH;
                 final long md = receiver.bind(new MemoryDescriptor().memory(creditsOut, at, CREDIT_LENGTH)
-                    .threshold(1).eventQueue(receiverEvents));
+                    .threshold(1).userPtr(RECEIVER_SIDE).eventQueue(events));
                 final int rc = receiver.put(md, false, sender.nid(), LNET_PID_LUSTRE, CREDIT_PORTAL, 0, at, chunk);
                 if (rc == -Errno.EAGAIN)
                 {
                     receiver.unlink(md);
+                    stalled = receiver;
                     break;
                 }
                 pendingCredits.pollFirst();
