@@ -290,7 +290,7 @@ public final class Bench
 
     /**
      * Round trips of a 0-byte PUT with its LNet ACK between two nodes, the client waiting for each ACK event:
-     * parked between polls, or spinning on them with busy-spinning agents.
+     * parked until its IO agent writes it, or spinning on them with busy-spinning agents.
      */
     private Histogram lnetRtt(final boolean spin, final int count) throws Exception
     {
@@ -327,13 +327,15 @@ public final class Bench
                 final long want = acks[0] + 1;
                 while (client.put(md, true, server.nid(), server.pid(), PORTAL, 0, 0, 0) != 0)
                 {
-                    idle(client, spin, deadlineNs);
+                    idle(client, deadlineNs);
                 }
                 while (acks[0] < want)
                 {
-                    if (clientEvents.poll(onEvent, 16) == 0)
+                    final int delivered = spin ? clientEvents.poll(onEvent, 16) :
+                        clientEvents.poll(onEvent, 16, deadlineNs - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    if (0 == delivered)
                     {
-                        idle(client, spin, deadlineNs);
+                        idle(client, deadlineNs);
                     }
                 }
                 if (i >= warmup)
@@ -373,12 +375,10 @@ public final class Bench
                         received.incrementAndGet();
                     }
                 };
-                while (received.get() < count && System.nanoTime() - deadlineNs < 0)
+                long remainingNs;
+                while (received.get() < count && (remainingNs = deadlineNs - System.nanoTime()) > 0)
                 {
-                    if (serverEvents.poll(onPut, 256) == 0)
-                    {
-                        LockSupport.parkNanos(1_000);
-                    }
+                    serverEvents.poll(onPut, 256, remainingNs, TimeUnit.NANOSECONDS);
                 }
             }, "bench-receiver");
             receiver.start();
@@ -387,7 +387,7 @@ public final class Bench
             {
                 while (client.put(md, false, server.nid(), server.pid(), PORTAL, 0, 0, i) != 0)
                 {
-                    idle(client, false, deadlineNs);
+                    idle(client, deadlineNs);
                 }
             }
             receiver.join(TimeUnit.NANOSECONDS.toMillis(CASE_TIMEOUT_NS));
@@ -399,9 +399,6 @@ public final class Bench
         }
     }
 
-    /**
-     * Wait a moment: drive the node (spinning, the client is an INVOKER node) or park.
-     */
     /**
      * CPU of this process while two connected nodes carry nothing, per node, as a share of one core.
      */
@@ -424,21 +421,19 @@ public final class Bench
         }
     }
 
-    private static void idle(final Lnet client, final boolean spin, final long deadlineNs)
+    /**
+     * Nothing came: drive the node (the busy-spin client is an INVOKER node), or wait for room in its command ring
+     * after a refused PUT; past the case's deadline, give up.
+     */
+    private static void idle(final Lnet client, final long deadlineNs)
     {
-        if (System.nanoTime() - deadlineNs > 0)
+        final long remainingNs = deadlineNs - System.nanoTime();
+        if (remainingNs < 0)
         {
             throw new IllegalStateException("bench case took longer than " +
                 TimeUnit.NANOSECONDS.toSeconds(CASE_TIMEOUT_NS) + " s");
         }
-        if (spin)
-        {
-            client.doWork();
-        }
-        else
-        {
-            LockSupport.parkNanos(1_000);
-        }
+        client.awaitCommandRoom(remainingNs, TimeUnit.NANOSECONDS);
     }
 
     private static NodeConfig config(final String ip, final boolean spin)
