@@ -85,7 +85,7 @@ public final class EventQueue
      */
     public int poll(final EventHandler handler, final int limit, final long timeout, final TimeUnit unit)
     {
-        int delivered = poll(handler, limit);
+        int delivered = pollPastEnd(handler, limit);
         if (delivered > 0 || timeout <= 0)
         {
             return delivered;
@@ -99,7 +99,7 @@ public final class EventQueue
                 // Announced before the last look (a volatile store, ordered before the ring's volatile reads): a
                 // writer whose record this look misses reads the announcement after its fence in offer.
                 waiter = self;
-                delivered = poll(handler, limit);
+                delivered = pollPastEnd(handler, limit);
                 if (delivered > 0)
                 {
                     return delivered;
@@ -119,6 +119,16 @@ public final class EventQueue
         {
             waiter = null;
         }
+    }
+
+    /**
+     * Deliver queued events; when a read took only the padding record at the end of the ring, read again from its
+     * start, where the next event is: a look that found nothing found nothing anywhere in the ring.
+     */
+    private int pollPastEnd(final EventHandler handler, final int limit)
+    {
+        final int delivered = poll(handler, limit);
+        return delivered > 0 ? delivered : poll(handler, limit);
     }
 
     /**

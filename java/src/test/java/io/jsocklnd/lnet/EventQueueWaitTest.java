@@ -116,20 +116,35 @@ class EventQueueWaitTest
     }
 
     @Test
+    void shouldWakeTheReaderForEveryEventAsTheRingGoesRound() throws Exception
+    {
+        lockstep(1, 200, 40);
+    }
+
+    @Test
     void shouldLoseNoWakeUpWhenSeveralNodesWriteOneQueue() throws Exception
     {
-        final int writers = 3;
-        final int putsEach = 250;
+        lockstep(3, 250, 10);
+    }
+
+    /**
+     * Writers PUT from their own nodes to their own targets, whose descriptors all name one small queue, one PUT
+     * outstanding each: the next goes only once the reader took the last, so a wake-up lost while the reader parks
+     * stalls the writers (with one writer, at once); a writer that waits in vain stops the reader.
+     */
+    private static void lockstep(final int writers, final int putsEach, final int firstHost) throws Exception
+    {
         final Lnet[] senders = new Lnet[writers];
         final Lnet[] targets = new Lnet[writers];
         try
         {
             for (int i = 0; i < writers; i++)
             {
-                senders[i] = LnetNodes.start("127.0.112." + (10 + i) + "@tcp");
-                targets[i] = LnetNodes.start("127.0.112." + (20 + i) + "@tcp");
+                senders[i] = LnetNodes.start("127.0.112." + (firstHost + i) + "@tcp");
+                targets[i] = LnetNodes.start("127.0.112." + (firstHost + 5 + i) + "@tcp");
             }
-            final EventQueue queue = new EventQueue(1 << 20);
+            // A small ring, which the events go round many times: a look may find only the padding at its end.
+            final EventQueue queue = new EventQueue(1 << 12);
             final AtomicLongArray consumed = new AtomicLongArray(writers);
             final AtomicInteger outOfOrder = new AtomicInteger();
             final AtomicInteger failedPuts = new AtomicInteger();
@@ -142,8 +157,6 @@ class EventQueueWaitTest
                 final int w = i;
                 final long source = senders[i].bind(new MemoryDescriptor().memory(LnetNodes.direct(16), 0, 16)
                     .persistent().eventQueue(null));
-                // One PUT outstanding per writer: the next goes only once the reader took the last, so a wake-up
-                // lost while the reader parks stalls every writer; a writer that gives up stops the reader.
                 threads.add(new Thread(() ->
                 {
                     for (int k = 0; k < putsEach && failedPuts.get() == 0; k++)
