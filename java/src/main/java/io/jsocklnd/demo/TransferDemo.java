@@ -277,6 +277,8 @@ public final class TransferDemo
         long receivedBad;
         long bytesVerified;
         long crcEchoMismatches;
+        long startNs;
+        /** From the first PUT to the last chunk's credit. */
         long elapsedNs;
         long sinkHandle;
         /** The node whose command ring was full at the last PUT, if one was. */
@@ -316,7 +318,7 @@ public final class TransferDemo
                     .persistent().eventQueue(events));
             senderBefore = sender.node().counters();
             receiverBefore = receiver.node().counters();
-            final long startNs = System.nanoTime();
+            startNs = System.nanoTime();
             try
             {
                 while (failures.isEmpty() && (credited < chunks || busySources > 0 || creditsInFlight > 0))
@@ -324,10 +326,6 @@ public final class TransferDemo
                     int work = sendChunks();
                     work += events.poll(onEvent, 128);
                     work += sendCredits();
-                    if (credited == chunks && elapsedNs == 0)
-                    {
-                        elapsedNs = System.nanoTime() - startNs;
-                    }
                     if (System.nanoTime() - deadlineNs > 0)
                     {
                         failures.add(String.format("deadline passed: peer=%s chunks_sent=%d chunks_checked=%d " +
@@ -458,7 +456,10 @@ public final class TransferDemo
                         crcEchoMismatches++;
                     }
                     slotBusy[slot] = false;
-                    credited++;
+                    if (++credited == chunks)
+                    {
+                        elapsedNs = System.nanoTime() - startNs;
+                    }
                 }
                 case SEND ->
                 {

@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(120)
@@ -35,6 +36,8 @@ class TransferDemoTest
         assertTrue(out.contains("sender: ZC requests 6, ZC-ACKs received 6; payload bytes copy 0, splice 6291456"),
             out);
         assertTrue(out.contains("sender: ZC requests 0, ZC-ACKs received 0; payload bytes copy 6291456"), out);
+        assertEquals(2, out.split("throughput: 6 MiB in ", -1).length - 1, out);
+        assertFalse(out.contains("throughput: 6 MiB in 0.000 s"), "each transfer's time is taken: " + out);
         assertEquals("127.0.70.2@tcp 6 6 6291456 6 0|127.0.70.3@tcp 6 6 6291456 6 0", checks(out), out);
         assertTrue(out.endsWith("RESULT: every byte arrived intact" + System.lineSeparator()), out);
     }
