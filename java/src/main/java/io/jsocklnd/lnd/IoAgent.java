@@ -118,6 +118,8 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     private int readyFromSleep;
     /** Tells the conductor its epoll set has entries, when this agent watches it ({@link #watchConductor}). */
     private Runnable conductorReady;
+    /** LNET messages claimed and not yet completed, bounded by {@link LndPort#SEND_CREDITS}. */
+    private int sendsHeld;
 
     /**
      * Create the agent; called by the node before start.
@@ -233,9 +235,10 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         work += drainConductor();
         work += completionRing.drain();
         work += handler.onDutyCycle();
-        if (!completionRing.hasBacklog())
+        final int credits = sendCredits();
+        if (!completionRing.hasBacklog() && credits > 0)
         {
-            work += sendRing.read(sendHandler, SENDS_PER_CYCLE);
+            work += sendRing.read(sendHandler, Math.min(SENDS_PER_CYCLE, credits));
         }
         work += pollSockets();
         work += flushDirty();
@@ -295,7 +298,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
      */
     boolean hasQueuedInput()
     {
-        return sendRing.size() > 0 || !fromConductor.isEmpty() || handler.hasPendingWork() ||
+        return (sendRing.size() > 0 && sendCredits() > 0) || !fromConductor.isEmpty() || handler.hasPendingWork() ||
             completionRing.hasBacklog() || outbox.hasBacklog() || !dirty.isEmpty();
     }
 
@@ -530,6 +533,11 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         return claimedHeader.wrapForEncode(tx.header, EngineTx.LNET_HEADER_OFFSET, LnetHeaderFlyweight.LENGTH, type);
     }
 
+    public int sendCredits()
+    {
+        return Math.max(0, SEND_CREDITS - sendsHeld);
+    }
+
     public void commitSend()
     {
         final EngineTx tx = claimed;
@@ -551,6 +559,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     {
         final EngineTx tx = acquire();
         tx.lnet();
+        sendsHeld++;
         tx.correlationId = correlationId;
         tx.dstNid = dstNid;
         tx.dstPid = dstPid;
@@ -996,6 +1005,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     {
         if (tx.type() == KSOCK_MSG_LNET)
         {
+            sendsHeld--;
             if (status != 0)
             {
                 tx.peer.sendsFailed.incrementOrdered();

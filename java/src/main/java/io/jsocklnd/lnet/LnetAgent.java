@@ -90,7 +90,13 @@ final class LnetAgent implements MessageHandler, CompletionHandler, LnetCommands
 
     public boolean hasPendingWork()
     {
-        return commands.hasPending();
+        // A PUT or GET that found no send credit waits for a completion, which only this thread's own work brings.
+        return commands.hasPending() && (!commands.stalled() || canStartSend());
+    }
+
+    public boolean canStartSend()
+    {
+        return port.sendCredits() > 0;
     }
 
     public void onBind(final long handle)

@@ -2,6 +2,7 @@ package io.jsocklnd.lnet;
 
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -19,6 +20,11 @@ final class LnetCommands
      */
     interface Handler
     {
+        /**
+         * @return whether a PUT or GET may start now; if not, it and the commands after it wait in the ring.
+         */
+        boolean canStartSend();
+
         void onBind(long handle);
 
         void onAttach(long handle);
@@ -49,8 +55,9 @@ final class LnetCommands
     private static final int LENGTH = ACK_OFFSET + 4;
 
     private final ManyToOneRingBuffer ring;
-    private final org.agrona.concurrent.MessageHandler reader = this::onRecord;
+    private final ControlledMessageHandler reader = this::onRecord;
     private Handler target;
+    private boolean stalled;
 
     /**
      * @param capacity bytes of the ring, a power of two.
@@ -76,7 +83,8 @@ final class LnetCommands
     }
 
     /**
-     * Hand the waiting commands to the IO agent's handler (IO agent thread).
+     * Hand the waiting commands to the IO agent's handler, in order, up to the first PUT or GET it cannot start
+     * now (IO agent thread).
      *
      * @param handler told of each.
      * @param limit   most commands to take.
@@ -85,7 +93,8 @@ final class LnetCommands
     int read(final Handler handler, final int limit)
     {
         target = handler;
-        return ring.read(reader, limit);
+        stalled = false;
+        return ring.controlledRead(reader, limit);
     }
 
     /**
@@ -117,6 +126,14 @@ final class LnetCommands
         return ring.size() > 0;
     }
 
+    /**
+     * @return whether the last {@link #read} stopped at a PUT or GET that could not start (IO agent thread).
+     */
+    boolean stalled()
+    {
+        return stalled;
+    }
+
     private boolean initiate(
         final int type, final long handle, final long targetNid, final int targetPid, final int portal,
         final long matchBits, final int remoteOffset, final long hdrData, final boolean ack)
@@ -139,8 +156,14 @@ final class LnetCommands
         return true;
     }
 
-    private void onRecord(final int type, final MutableDirectBuffer buffer, final int index, final int length)
+    private ControlledMessageHandler.Action onRecord(
+        final int type, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        if ((type == PUT || type == GET) && !target.canStartSend())
+        {
+            stalled = true;
+            return ControlledMessageHandler.Action.ABORT;
+        }
         final long handle = buffer.getLong(index + HANDLE_OFFSET);
         switch (type)
         {
@@ -167,5 +190,6 @@ final class LnetCommands
             default:
                 throw new IllegalStateException("unknown lnet command: type=" + type);
         }
+        return ControlledMessageHandler.Action.CONTINUE;
     }
 }
