@@ -114,7 +114,8 @@ profile: jar $(CP_FILE) $(PROFILER_LIB)
 BENCH ?= ZcCookieBenchmark
 bench-jmh: native $(CP_FILE)
 	$(MVN) $(MVN_FLAGS) -f java/pom.xml test-compile
-	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) org.openjdk.jmh.Main -prof gc $(BENCH)
+	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
+	  -Dorg.slf4j.simpleLogger.logFile=java/target/bench-jmh.log org.openjdk.jmh.Main -prof gc $(BENCH)
 
 # End-to-end throughput against a raw-TCP baseline measured in the same run (prints the ratio).
 BENCH_MIB ?= 2048
