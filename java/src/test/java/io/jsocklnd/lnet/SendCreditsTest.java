@@ -39,7 +39,8 @@ class SendCreditsTest
             final EventQueue clientEvents = new EventQueue(1 << 22);
             server.attach(PORTAL, LNET_NID_ANY, LNET_PID_ANY, 0, 0, new MemoryDescriptor()
                 .memory(ByteBuffer.allocateDirect(64))
-                .options(MemoryDescriptor.OP_PUT | MemoryDescriptor.MANAGE_REMOTE).persistent().eventQueue(serverEvents));
+                .options(MemoryDescriptor.OP_PUT | MemoryDescriptor.MANAGE_REMOTE).persistent()
+                .eventQueue(serverEvents));
             final long md = client.bind(new MemoryDescriptor().memory(ByteBuffer.allocateDirect(64)).persistent()
                 .eventQueue(clientEvents));
             for (int i = 0; i < PUTS; i++)
