@@ -1115,8 +1115,10 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
                 work++;
             }
         }
-        for (final Connection c : expired)
+        // Indexed: an iterator would be garbage on every timer tick.
+        for (int i = 0, n = expired.size(); i < n; i++)
         {
+            final Connection c = expired.get(i);
             c.peer.timeouts.incrementOrdered();
             closeConnectionAndSiblings(c, Errno.ETIMEDOUT, "no progress for " +
                 TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");

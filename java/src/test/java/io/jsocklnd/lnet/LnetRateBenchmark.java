@@ -26,7 +26,7 @@ import static io.jsocklnd.wire.WireConstants.LNET_PID_ANY;
  * reads every event it causes, the SEND event of each PUT on the sender and its PUT event on the receiver. One
  * operation is one message through the send-and-complete and the receive-and-event paths. With {@code -prof gc}
  * ({@code make bench-jmh BENCH=LnetRate}) the allocation per operation counts every thread of the JVM, the IO
- * agents' included.
+ * agents' included. {@link RateGcRun} runs the same traffic for a minute with GC logging ({@code make bench-gc}).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -36,7 +36,7 @@ import static io.jsocklnd.wire.WireConstants.LNET_PID_ANY;
 @State(Scope.Benchmark)
 public class LnetRateBenchmark
 {
-    private static final int BATCH = 4096;
+    static final int BATCH = 4096;
     private static final int PORTAL = 7;
     private static final int PAYLOAD = 64;
     private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(10);
@@ -129,7 +129,8 @@ public class LnetRateBenchmark
                 throw new IllegalStateException("events missing: sent=" + sent + " put=" + putEvents +
                     " send=" + sendEvents);
             }
-            Thread.onSpinWait();
+            // Two CPUs and two IO agents here: give them the CPU rather than spin.
+            Thread.yield();
         }
     }
 }
