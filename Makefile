@@ -18,7 +18,7 @@ CP_FILE     := java/target/test-classpath.txt
 FUZZ_SECONDS      ?= 5
 FUZZ_LONG_SECONDS ?= 300
 
-.PHONY: all native native-test jar test java-test package-cycles fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-tiny profile bench-jmh bench-e2e soak scale clean
+.PHONY: all native native-test jar test java-test package-cycles fuzz-short fuzz launcher-test demo zc-corruption-demo bench bench-tiny profile bench-jmh bench-gc bench-e2e soak scale clean
 
 all: native jar
 
@@ -114,7 +114,18 @@ profile: jar $(CP_FILE) $(PROFILER_LIB)
 BENCH ?= ZcCookieBenchmark
 bench-jmh: native $(CP_FILE)
 	$(MVN) $(MVN_FLAGS) -f java/pom.xml test-compile
-	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) org.openjdk.jmh.Main -prof gc $(BENCH)
+	java -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) -Djsocklnd.native.lib=$(CURDIR)/$(LIB) \
+	  -Dorg.slf4j.simpleLogger.logFile=java/target/bench-jmh.log org.openjdk.jmh.Main -prof gc $(BENCH)
+
+# The traffic of LnetRateBenchmark (PUTs with their SEND and PUT events over loopback) for BENCH_GC_SECONDS after a
+# warm-up, with GC logging: prints the messages, the bytes allocated by every thread and the collections during the
+# traffic, and fails if one ran. Not part of make test.
+BENCH_GC_SECONDS ?= 60
+bench-gc: native $(CP_FILE)
+	$(MVN) $(MVN_FLAGS) -f java/pom.xml test-compile
+	java -Xlog:gc -cp java/target/test-classes:java/target/classes:$$(cat $(CP_FILE)) \
+	  -Djsocklnd.native.lib=$(CURDIR)/$(LIB) -Dorg.slf4j.simpleLogger.logFile=java/target/bench-gc.log \
+	  io.jsocklnd.lnet.RateGcRun $(BENCH_GC_SECONDS)
 
 # End-to-end throughput against a raw-TCP baseline measured in the same run (prints the ratio).
 BENCH_MIB ?= 2048

@@ -117,6 +117,8 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     private int readyFromSleep;
     /** Tells the conductor its epoll set has entries, when this agent watches it ({@link #watchConductor}). */
     private Runnable conductorReady;
+    /** LNET messages claimed and not yet completed, bounded by {@link LndPort#SEND_CREDITS}. */
+    private int sendsHeld;
 
     /**
      * Create the agent; called by the node before start.
@@ -232,9 +234,10 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         work += drainConductor();
         work += completionRing.drain();
         work += handler.onDutyCycle();
-        if (!completionRing.hasBacklog())
+        final int credits = sendCredits();
+        if (!completionRing.hasBacklog() && credits > 0)
         {
-            work += sendRing.read(sendHandler, SENDS_PER_CYCLE);
+            work += sendRing.read(sendHandler, Math.min(SENDS_PER_CYCLE, credits));
         }
         work += pollSockets();
         work += flushDirty();
@@ -294,7 +297,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
      */
     boolean hasQueuedInput()
     {
-        return sendRing.size() > 0 || !fromConductor.isEmpty() || handler.hasPendingWork() ||
+        return (sendRing.size() > 0 && sendCredits() > 0) || !fromConductor.isEmpty() || handler.hasPendingWork() ||
             completionRing.hasBacklog() || outbox.hasBacklog() || !dirty.isEmpty();
     }
 
@@ -527,6 +530,11 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
         return claimedHeader.wrapForEncode(tx.header, EngineTx.LNET_HEADER_OFFSET, LnetHeaderFlyweight.LENGTH, type);
     }
 
+    public int sendCredits()
+    {
+        return Math.max(0, SEND_CREDITS - sendsHeld);
+    }
+
     public void commitSend()
     {
         final EngineTx tx = claimed;
@@ -548,6 +556,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     {
         final EngineTx tx = acquire();
         tx.lnet();
+        sendsHeld++;
         tx.correlationId = correlationId;
         tx.dstNid = dstNid;
         tx.dstPid = dstPid;
@@ -993,6 +1002,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     {
         if (tx.type() == KSOCK_MSG_LNET)
         {
+            sendsHeld--;
             if (status != 0)
             {
                 tx.peer.sendsFailed.incrementOrdered();
@@ -1118,8 +1128,10 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
                 expired.add(c);
             }
         }
-        for (final Connection c : expired)
+        // Indexed: an iterator would be garbage on every timer tick.
+        for (int i = 0, n = expired.size(); i < n; i++)
         {
+            final Connection c = expired.get(i);
             c.peer.timeouts.incrementOrdered();
             closeConnectionAndSiblings(c, Errno.ETIMEDOUT, "no progress for " +
                 TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");

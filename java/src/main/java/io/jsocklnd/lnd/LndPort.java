@@ -15,6 +15,13 @@ import org.agrona.concurrent.status.AtomicCounter;
 public interface LndPort
 {
     /**
+     * Most LNET messages the LND holds at once, queued or being written, before their completions: enough to
+     * keep a connection's gathered writes full, few enough that a sender faster than its socket does not grow the
+     * LND's queues (and its pool of send slots) without bound.
+     */
+    int SEND_CREDITS = 1024;
+
+    /**
      * Start a send: take a send slot and wrap the returned flyweight over its LNet header, zeroed and of
      * {@code type}. Fill in the header, then {@link #commitSend()}; nothing else may come between.
      *
@@ -28,6 +35,15 @@ public interface LndPort
      */
     LnetHeaderFlyweight claimSend(
         int type, long dstNid, int dstPid, long payloadAddress, int payloadLength, long correlationId);
+
+    /**
+     * How many more sends may be started now: the LND holds at most {@link #SEND_CREDITS} LNET messages that
+     * have not completed, as LNet's NI credits bound the sends an LND holds. The layer above keeps the requests
+     * beyond that for later (sends it must make in answer to a message, a REPLY or an ACK, may go beyond).
+     *
+     * @return credits left, 0 or more.
+     */
+    int sendCredits();
 
     /**
      * Queue the send started by {@link #claimSend}: on a connection to its peer, or until one is established.

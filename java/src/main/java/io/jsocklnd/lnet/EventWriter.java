@@ -25,6 +25,11 @@ final class EventWriter
     EventWriter begin(final LibMd md, final LnetEventType type, final int status, final boolean unlinked)
     {
         queue = md.queue;
+        if (null == queue)
+        {
+            // No event goes out: the fields the caller sets next land in the scratch record and stay there.
+            return this;
+        }
         event.setMemory(0, LnetEvent.LENGTH, (byte)0);
         event.putLong(LnetEvent.MD_HANDLE_OFFSET, md.handle);
         event.putLong(LnetEvent.USER_PTR_OFFSET, md.userPtr);

@@ -37,6 +37,12 @@ final class LnetAgent implements MessageHandler, CompletionHandler, LnetCommands
     private final Ops ops = new Ops();
     private final EventWriter events = new EventWriter();
     private final Long2ObjectHashMap<RxPending> pending = new Long2ObjectHashMap<>();
+    /**
+     * The latest receive whose payload is coming, held out of {@link #pending} until another connection's header
+     * arrives first: a header and its payload usually come in one read, and then no map is touched.
+     */
+    private RxPending latest;
+    private long latestConnectionId;
     private final ArrayDeque<RxPending> rxPool = new ArrayDeque<>(64);
     private LndPort port;
     private LnetCounters counters;
@@ -90,7 +96,13 @@ final class LnetAgent implements MessageHandler, CompletionHandler, LnetCommands
 
     public boolean hasPendingWork()
     {
-        return commands.hasPending();
+        // A PUT or GET that found no send credit waits for a completion, which only this thread's own work brings.
+        return commands.hasPending() && (!commands.stalled() || canStartSend());
+    }
+
+    public boolean canStartSend()
+    {
+        return port.sendCredits() > 0;
     }
 
     public void onBind(final long handle)
@@ -357,7 +369,7 @@ final class LnetAgent implements MessageHandler, CompletionHandler, LnetCommands
 
     public void onPayload(final long connectionId, final long address, final int receivedLength, final int payloadLength)
     {
-        final RxPending p = pending.remove(connectionId);
+        final RxPending p = takePending(connectionId);
         if (null == p)
         {
             return;
@@ -377,7 +389,7 @@ final class LnetAgent implements MessageHandler, CompletionHandler, LnetCommands
      */
     public void onReceiveAborted(final long connectionId, final int status)
     {
-        final RxPending p = pending.remove(connectionId);
+        final RxPending p = takePending(connectionId);
         if (null == p)
         {
             return;
@@ -493,8 +505,24 @@ final class LnetAgent implements MessageHandler, CompletionHandler, LnetCommands
         p.mlength = mlength;
         p.offset = offset;
         p.ack = false;
-        pending.put(connectionId, p);
+        if (null != latest)
+        {
+            pending.put(latestConnectionId, latest);
+        }
+        latest = p;
+        latestConnectionId = connectionId;
         return p;
+    }
+
+    private RxPending takePending(final long connectionId)
+    {
+        if (null != latest && latestConnectionId == connectionId)
+        {
+            final RxPending p = latest;
+            latest = null;
+            return p;
+        }
+        return pending.remove(connectionId);
     }
 
     private RxPending obtain()

@@ -2,6 +2,7 @@ package io.jsocklnd.lnet;
 
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RecordDescriptor;
@@ -30,6 +31,11 @@ final class LnetCommands
      */
     interface Handler
     {
+        /**
+         * @return whether a PUT or GET may start now; if not, it and the commands after it wait in the ring.
+         */
+        boolean canStartSend();
+
         void onBind(long handle);
 
         void onAttach(long handle);
@@ -65,10 +71,11 @@ final class LnetCommands
     static final long UNANNOUNCED_WAIT_NS = 50_000;
 
     private final ManyToOneRingBuffer ring;
-    private final org.agrona.concurrent.MessageHandler reader = this::onRecord;
+    private final ControlledMessageHandler reader = this::onRecord;
     private final AtomicReferenceArray<Thread> roomWaiters = new AtomicReferenceArray<>(ROOM_WAITER_SLOTS);
     private final AtomicInteger roomWaiting = new AtomicInteger();
     private Handler target;
+    private boolean stalled;
 
     /**
      * @param capacity bytes of the ring, a power of two.
@@ -94,7 +101,8 @@ final class LnetCommands
     }
 
     /**
-     * Hand the waiting commands to the IO agent's handler (IO agent thread).
+     * Hand the waiting commands to the IO agent's handler, in order, up to the first PUT or GET it cannot start
+     * now (IO agent thread).
      *
      * @param handler told of each.
      * @param limit   most commands to take.
@@ -103,7 +111,8 @@ final class LnetCommands
     int read(final Handler handler, final int limit)
     {
         target = handler;
-        final int taken = ring.read(reader, limit);
+        stalled = false;
+        final int taken = ring.controlledRead(reader, limit);
         if (taken > 0)
         {
             wakeRoomWaiters();
@@ -181,6 +190,14 @@ final class LnetCommands
         return ring.size() > 0;
     }
 
+    /**
+     * @return whether the last {@link #read} stopped at a PUT or GET that could not start (IO agent thread).
+     */
+    boolean stalled()
+    {
+        return stalled;
+    }
+
     private boolean hasRoom()
     {
         return ring.capacity() - ring.size() >= ROOM_BYTES;
@@ -228,8 +245,14 @@ final class LnetCommands
         return true;
     }
 
-    private void onRecord(final int type, final MutableDirectBuffer buffer, final int index, final int length)
+    private ControlledMessageHandler.Action onRecord(
+        final int type, final MutableDirectBuffer buffer, final int index, final int length)
     {
+        if ((type == PUT || type == GET) && !target.canStartSend())
+        {
+            stalled = true;
+            return ControlledMessageHandler.Action.ABORT;
+        }
         final long handle = buffer.getLong(index + HANDLE_OFFSET);
         switch (type)
         {
@@ -256,5 +279,6 @@ final class LnetCommands
             default:
                 throw new IllegalStateException("unknown lnet command: type=" + type);
         }
+        return ControlledMessageHandler.Action.CONTINUE;
     }
 }

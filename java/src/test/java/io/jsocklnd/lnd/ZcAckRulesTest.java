@@ -136,9 +136,10 @@ class ZcAckRulesTest
             assertEquals(List.of(new Msg(KSOCK_MSG_LNET, 0, 8, 100, 100)), readMessages(node, peer.control, 1));
             assertEquals(1L, node.counters().get("io zc_acks_piggybacked"));
 
-            // Block CONTROL: a 1 MiB message the peer does not read and 31 more fill the writev gather.
+            // Block CONTROL: a 1 MiB message the peer does not read and more fill the writev gather.
+            final int fillers = TxWriter.MAX_GATHER - 1;
             send(node, big, WireConstants.LNET_MAX_PAYLOAD, 101);
-            for (int i = 0; i < 31; i++)
+            for (int i = 0; i < fillers; i++)
             {
                 send(node, small, 100, 102 + i);
             }
@@ -161,14 +162,14 @@ class ZcAckRulesTest
             drive(node, () -> node.counters().get("io zc_acks_queued") == 4L);
             assertEquals(2L, node.counters().get("io zc_acks_piggybacked"));
 
-            final List<Msg> rest = readMessages(node, peer.control, 34);
+            final List<Msg> rest = readMessages(node, peer.control, fillers + 3);
             assertEquals(new Msg(KSOCK_MSG_LNET, 0, 0, 101, WireConstants.LNET_MAX_PAYLOAD), rest.get(0));
-            for (int i = 0; i < 31; i++)
+            for (int i = 0; i < fillers; i++)
             {
                 assertEquals(new Msg(KSOCK_MSG_LNET, 0, 0, 102 + i, 100), rest.get(1 + i));
             }
-            assertEquals(new Msg(KSOCK_MSG_LNET, 0, 9, 200, 100), rest.get(32), "took over the NOOP's cookie");
-            assertEquals(new Msg(KSOCK_MSG_LNET, 0, 10, 201, 100), rest.get(33), "piggybacked");
+            assertEquals(new Msg(KSOCK_MSG_LNET, 0, 9, 200, 100), rest.get(fillers + 1), "took over the NOOP's cookie");
+            assertEquals(new Msg(KSOCK_MSG_LNET, 0, 10, 201, 100), rest.get(fillers + 2), "piggybacked");
             assertEquals(0, drainWhileDriving(node, peer.control, 50).length, "no NOOP left behind");
             assertEquals(1L, node.counters().get("io zc_ack_noops_sent"));
         }
