@@ -29,6 +29,11 @@ class LnetCommandsRoomTest
     private final List<Long> taken = new ArrayList<>();
     private final LnetCommands.Handler handler = new LnetCommands.Handler()
     {
+        public boolean canStartSend()
+        {
+            return true;
+        }
+
         public void onBind(final long handle)
         {
             taken.add(handle);
