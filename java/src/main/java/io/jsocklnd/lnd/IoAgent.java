@@ -1085,6 +1085,14 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     {
         int work = 0;
         final long timeoutNs = config.sockTimeoutNs();
+        // Before the keepalive and timeout checks: a socket send queue that shrank is progress and a live peer.
+        for (final Connection c : connections.values())
+        {
+            if (!c.closing)
+            {
+                c.refreshSocketQueued(nowNs);
+            }
+        }
         for (final Peer peer : peers.values())
         {
             if (!peer.waiting.isEmpty() && nowNs - peer.waiting.peek().queuedAtNs > timeoutNs)
@@ -1123,7 +1131,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
             {
                 expired.add(c);
             }
-            else if (c.tx.hasPending() && nowNs - c.lastTxProgressNs > timeoutNs)
+            else if ((c.tx.hasPending() || c.socketQueued > 0) && nowNs - c.lastTxProgressNs > timeoutNs)
             {
                 expired.add(c);
             }

@@ -164,7 +164,8 @@ final class TxWriter
      */
     void enqueue(final EngineTx tx, final long nowNs)
     {
-        if (!hasPending())
+        // The send deadline starts here only on a connection with nothing queued, here or in its socket.
+        if (!hasPending() && 0 == connection.socketQueued)
         {
             connection.lastTxProgressNs = nowNs;
         }
@@ -234,7 +235,7 @@ final class TxWriter
                 final long moved = writePayload(first);
                 if (moved > 0)
                 {
-                    wrote(moved, nowNs);
+                    wrote(moved);
                     first.sent += moved;
                 }
                 if (!isPayloadWritten(first))
@@ -260,16 +261,21 @@ final class TxWriter
             {
                 break;
             }
-            wrote(written, nowNs);
+            wrote(written);
             work += advance(written);
         }
         updateWriteInterest();
         return work;
     }
 
-    private void wrote(final long bytes, final long nowNs)
+    /**
+     * Account bytes the socket took. Taking them is not progress by itself (a socket with room takes bytes from
+     * a peer that reads nothing): progress is the socket's queue shrinking below what was written
+     * ({@link Connection#refreshSocketQueued}), as the kernel's {@code ksnc_tx_bufnob}.
+     */
+    private void wrote(final long bytes)
     {
-        connection.lastTxProgressNs = nowNs;
+        connection.socketQueued += bytes;
         counters.bytesOut.getAndAddOrdered(bytes);
         peer.bytesOut.getAndAddOrdered(bytes);
         queuedBytes -= bytes;

@@ -1,0 +1,205 @@
+package io.jsocklnd.lnd;
+
+import io.jsocklnd.harness.Await;
+import io.jsocklnd.harness.HandBytes;
+import io.jsocklnd.harness.RawPeer;
+import io.jsocklnd.nativeio.DirectMemory;
+import io.jsocklnd.nativeio.Errno;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.jsocklnd.harness.HandBytes.CONN_BULK_IN;
+import static io.jsocklnd.harness.HandBytes.CONN_BULK_OUT;
+import static io.jsocklnd.harness.HandBytes.CONN_CONTROL;
+import static io.jsocklnd.harness.HandBytes.PID_LUSTRE;
+import static io.jsocklnd.harness.HandBytes.intAt;
+import static io.jsocklnd.harness.HandBytes.longAt;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The bytes waiting in a connection's socket count as the kernel counts them (§9, {@code ksnc_tx_bufnob}): a peer
+ * that stops reading after the node's last write is timed out within {@code sock_timeout}, and a socket send
+ * queue that shrinks is progress and a live peer. The peer is a raw V3 socket with a small receive buffer
+ * (CONTROL, BULK_OUT = the node's ACK connection, BULK_IN = the node's BULK_OUT); the node's send buffer holds a
+ * whole message it cannot deliver; the node's clock moves only when the test moves it.
+ */
+@Timeout(60)
+class SocketQueueTest
+{
+    private static final String NODE_IP = "127.0.86.1";
+    private static final long NODE_NID = HandBytes.tcpNid(127, 0, 86, 1);
+    private static final int[] TYPES = {CONN_CONTROL, CONN_BULK_OUT, CONN_BULK_IN};
+    private static final int RAW_RECEIVE_BUFFER = 4096;
+    private static final int FIRST_SIZE = 100_000;
+
+    private final ManualClock clock = new ManualClock();
+    private final TestNodes.Completions completions = new TestNodes.Completions();
+    /** Payloads stay reachable until their sends complete. */
+    private final List<UnsafeBuffer> payloads = new ArrayList<>();
+
+    @Test
+    void shouldTimeOutAPeerThatStopsReadingWithTheLastMessageInTheSocket() throws Exception
+    {
+        final String rawIp = "127.0.86.2";
+        final long rawNid = HandBytes.tcpNid(127, 0, 86, 2);
+        try (Node node = Node.start(config().keepalive(600, TimeUnit.SECONDS).sockTimeout(50, TimeUnit.SECONDS),
+            new TestNodes.RecordingHandler(), null, clock))
+        {
+            final RawPeer[] bundle = open(node, rawIp, rawNid, 1010);
+            try
+            {
+                sendWhole(node, rawNid, bundle[2]);
+
+                // A second send 28 s later, larger than the socket takes: the socket's bytes have not moved
+                // since, so its deadline does not start again.
+                clock.advance(28, TimeUnit.SECONDS);
+                final int second = 1 << 20;
+                send(node, rawNid, 2, second);
+                assertTrue(Await.until(() -> bundle[2].unsentByRemote() > 2 * FIRST_SIZE, 5_000),
+                    () -> "the second message fills the node's socket: " + bundle[2].unsentByRemote());
+                clock.advance(10, TimeUnit.SECONDS);
+                assertFalse(bundle[0].drain(500).closed(), "40 s without progress: the peer stays");
+                node.pollCompletions(completions, 16);
+                assertEquals(1, completions.done.size(), "the second send still pending");
+
+                clock.advance(15, TimeUnit.SECONDS);
+                assertTrue(bundle[0].drain(3_000).closed(), "past sock_timeout: the connections close");
+                assertTrue(bundle[1].drain(1_000).closed());
+                assertTrue(Await.until(() ->
+                {
+                    node.pollCompletions(completions, 16);
+                    return completions.done.size() == 2;
+                }, 5_000), () -> "completions: " + completions.done.size());
+                assertEquals(2L, completions.done.get(1)[0]);
+                assertEquals(-Errno.ETIMEDOUT, (int)completions.done.get(1)[1], "the pending send fails");
+                assertEquals(1L, node.counters().get("peer 127.0.86.2@tcp timeouts"));
+            }
+            finally
+            {
+                ReceiveRulesTest.closeAll(bundle);
+            }
+        }
+    }
+
+    @Test
+    void shouldCountAPeerAliveWhileItsSocketQueueShrinks() throws Exception
+    {
+        final String rawIp = "127.0.86.3";
+        final long rawNid = HandBytes.tcpNid(127, 0, 86, 3);
+        try (Node node = Node.start(config().keepalive(30, TimeUnit.SECONDS).sockTimeout(600, TimeUnit.SECONDS),
+            new TestNodes.RecordingHandler(), null, clock))
+        {
+            final RawPeer[] bundle = open(node, rawIp, rawNid, 1013);
+            try
+            {
+                sendWhole(node, rawNid, bundle[2]);
+
+                clock.advance(18, TimeUnit.SECONDS);
+                assertEquals(0, keepalives(bundle[1], 300));
+
+                // The peer sends nothing but reads some of what is queued to it: the node's socket queue shrinks.
+                final long queuedBefore = bundle[2].unsentByRemote();
+                bundle[2].read(16_384, 5_000);
+                assertTrue(Await.until(() -> bundle[2].unsentByRemote() < queuedBefore, 5_000));
+                awaitSteadyQueue(bundle[2]);
+
+                clock.advance(10, TimeUnit.SECONDS);
+                assertEquals(0, keepalives(bundle[1], 500),
+                    "30 s since the peer last sent, but its socket queue moved: no keepalive");
+
+                clock.advance(30, TimeUnit.SECONDS);
+                assertEquals(1, keepalives(bundle[1], 1_000), "nothing moved for 30 s: a keepalive");
+            }
+            finally
+            {
+                ReceiveRulesTest.closeAll(bundle);
+            }
+        }
+    }
+
+    private static NodeConfig config()
+    {
+        return TestNodes.config(NODE_IP + "@tcp").zcMode(NodeConfig.ZcMode.COPY).bufferSizes(256 * 1024, 0);
+    }
+
+    private static RawPeer[] open(final Node node, final String rawIp, final long rawNid, final int firstPort)
+        throws Exception
+    {
+        final RawPeer[] bundle =
+            ReceiveRulesTest.openV3Windowed(NODE_IP, NODE_NID, rawIp, rawNid, firstPort, RAW_RECEIVE_BUFFER, TYPES);
+        assertTrue(Await.until(() -> HelloCloseTest.typesOf(node, rawNid).equals(
+            List.of("BULK_IN V3", "BULK_OUT V3", "CONTROL V3")), 5_000), () -> node.connections().toString());
+        return bundle;
+    }
+
+    /**
+     * Send a message the node's socket takes whole but the raw peer does not read, and let the node's timer see
+     * what its socket keeps: then nothing moves until the peer reads.
+     */
+    private void sendWhole(final Node node, final long rawNid, final RawPeer bulkIn) throws Exception
+    {
+        send(node, rawNid, 1, FIRST_SIZE);
+        assertTrue(Await.until(() ->
+        {
+            node.pollCompletions(completions, 16);
+            return completions.done.size() == 1;
+        }, 5_000), "a copied send completes once in the socket");
+        assertEquals(0L, completions.done.get(0)[1]);
+        assertTrue(bulkIn.unsentByRemote() > FIRST_SIZE / 2, () -> "queued in the node's socket: " +
+            bulkIn.unsentByRemote());
+        for (int i = 0; i < 2; i++)
+        {
+            clock.advance(1, TimeUnit.SECONDS);
+            Await.sleep(500);
+        }
+    }
+
+    private void send(final Node node, final long rawNid, final long correlationId, final int size)
+    {
+        final UnsafeBuffer payload = DirectMemory.allocate(size);
+        payloads.add(payload);
+        assertTrue(node.send(rawNid, PID_LUSTRE, TestNodes.putHeader(NODE_NID, rawNid, correlationId,
+            ByteBuffer.allocateDirect(size), size), 0, DirectMemory.address(payload, 0), size, correlationId));
+    }
+
+    /**
+     * Wait until the node's socket queue to the raw peer stops changing (the window the peer's read opened is
+     * full again).
+     */
+    private static void awaitSteadyQueue(final RawPeer bulkIn)
+    {
+        final long[] last = {-2};
+        assertTrue(Await.until(() ->
+        {
+            final long now = bulkIn.unsentByRemote();
+            final boolean steady = now == last[0];
+            last[0] = now;
+            Await.sleep(100);
+            return steady;
+        }, 5_000));
+    }
+
+    /**
+     * Keepalive NOOPs {0, 1} arriving on the raw peer's BULK_OUT connection (the node's ACK connection).
+     */
+    private static int keepalives(final RawPeer ackConnection, final int waitMs) throws Exception
+    {
+        final byte[] bytes = ackConnection.drain(waitMs).bytes();
+        assertEquals(0, bytes.length % HandBytes.KSOCK_LENGTH, "whole ksock headers only");
+        for (int at = 0; at < bytes.length; at += HandBytes.KSOCK_LENGTH)
+        {
+            assertEquals(HandBytes.MSG_NOOP, intAt(bytes, at));
+            assertEquals(0L, longAt(bytes, at + 8));
+            assertEquals(1L, longAt(bytes, at + 16));
+        }
+        return bytes.length / HandBytes.KSOCK_LENGTH;
+    }
+}
