@@ -170,6 +170,15 @@ public final class RawPeer implements AutoCloseable
         return remoteQueue(true);
     }
 
+    /**
+     * @return bytes this end can read now without blocking.
+     * @throws IOException on a socket error.
+     */
+    public int unreadLocally() throws IOException
+    {
+        return in.available();
+    }
+
     private long remoteQueue(final boolean sendQueue)
     {
         final String local = procAddress(socket.getInetAddress().getAddress(), socket.getPort());

@@ -39,6 +39,10 @@ class SocketQueueTest
     private static final int[] TYPES = {CONN_CONTROL, CONN_BULK_OUT, CONN_BULK_IN};
     private static final int RAW_RECEIVE_BUFFER = 4096;
     private static final int FIRST_SIZE = 100_000;
+    private static final int MESSAGE_OVERHEAD = HandBytes.KSOCK_LENGTH + HandBytes.LNET_LENGTH;
+    /** The raw peer's BULK_IN connections are the node's BULK_OUT: two to choose from for bulk sends. */
+    private static final int[] TWO_BULK = {CONN_CONTROL, CONN_BULK_OUT, CONN_BULK_IN, CONN_BULK_IN};
+    private static final List<String> TWO_BULK_TAKEN = List.of("BULK_IN V3", "BULK_OUT V3", "BULK_OUT V3", "CONTROL V3");
 
     private final ManualClock clock = new ManualClock();
     private final TestNodes.Completions completions = new TestNodes.Completions();
@@ -125,6 +129,92 @@ class SocketQueueTest
         }
     }
 
+    @Test
+    void shouldChooseTheBulkConnectionWithTheFewestBytesInItsSocket() throws Exception
+    {
+        final String rawIp = "127.0.86.4";
+        final long rawNid = HandBytes.tcpNid(127, 0, 86, 4);
+        try (Node node = Node.start(config(), new TestNodes.RecordingHandler(), null, clock))
+        {
+            final RawPeer[] bundle = open(node, rawIp, rawNid, 1016, RAW_RECEIVE_BUFFER, TWO_BULK, TWO_BULK_TAKEN);
+            try
+            {
+                sendWhole(node, rawNid, bundle[2], bundle[3]);
+                final int stalled = bundle[2].unsentByRemote() > 0 ? 2 : 3;
+                final int other = 5 - stalled;
+
+                send(node, rawNid, 2, FIRST_SIZE);
+                assertTrue(Await.until(() -> bundle[other].unsentByRemote() > 0, 5_000),
+                    "the second message avoids the connection whose socket holds the first");
+
+                // The peer reads the second message whole: that socket empties, the first stays stuck, and the
+                // least queued wins over the least recently used.
+                bundle[other].read(MESSAGE_OVERHEAD + FIRST_SIZE, 5_000);
+                assertTrue(Await.until(() -> bundle[other].unsentByRemote() == 0, 5_000));
+                final long stuck = bundle[stalled].unsentByRemote();
+                send(node, rawNid, 3, FIRST_SIZE);
+                final byte[] third = bundle[other].read(MESSAGE_OVERHEAD + FIRST_SIZE, 5_000);
+                assertEquals(3L, longAt(third, HandBytes.KSOCK_LENGTH + HandBytes.LNET_MATCH_BITS));
+                assertEquals(stuck, bundle[stalled].unsentByRemote(), "nothing more on the stalled connection");
+            }
+            finally
+            {
+                ReceiveRulesTest.closeAll(bundle);
+            }
+        }
+    }
+
+    @Test
+    void shouldTakeEquallyQueuedBulkConnectionsInTurn() throws Exception
+    {
+        final String rawIp = "127.0.86.5";
+        final long rawNid = HandBytes.tcpNid(127, 0, 86, 5);
+        try (Node node = Node.start(config(), new TestNodes.RecordingHandler(), null, clock))
+        {
+            final RawPeer[] bundle = open(node, rawIp, rawNid, 1005, 0, TWO_BULK, TWO_BULK_TAKEN);
+            try
+            {
+                final int size = 4_000;
+                int previous = -1;
+                for (int i = 0; i < 6; i++)
+                {
+                    send(node, rawNid, i, size);
+                    final int got = arrivedOn(bundle, MESSAGE_OVERHEAD + size);
+                    assertTrue(got != previous, "message " + i + " on the connection not used last: " + got);
+                    previous = got;
+                    assertTrue(Await.until(() -> bundle[2].unsentByRemote() == 0 && bundle[3].unsentByRemote() == 0,
+                        5_000), "both sockets empty before the next choice");
+                }
+            }
+            finally
+            {
+                ReceiveRulesTest.closeAll(bundle);
+            }
+        }
+    }
+
+    /**
+     * Read one whole message from whichever of the raw peer's two BULK_IN connections it came on.
+     *
+     * @return the index of that connection in the bundle.
+     */
+    private static int arrivedOn(final RawPeer[] bundle, final int length) throws Exception
+    {
+        for (int round = 0; round < 50; round++)
+        {
+            for (int i = 2; i <= 3; i++)
+            {
+                if (bundle[i].unreadLocally() > 0)
+                {
+                    bundle[i].read(length, 5_000);
+                    return i;
+                }
+            }
+            Await.sleep(20);
+        }
+        throw new AssertionError("no message on either BULK_IN connection");
+    }
+
     private static NodeConfig config()
     {
         return TestNodes.config(NODE_IP + "@tcp").zcMode(NodeConfig.ZcMode.COPY).bufferSizes(256 * 1024, 0);
@@ -133,10 +223,18 @@ class SocketQueueTest
     private static RawPeer[] open(final Node node, final String rawIp, final long rawNid, final int firstPort)
         throws Exception
     {
+        return open(node, rawIp, rawNid, firstPort, RAW_RECEIVE_BUFFER, TYPES,
+            List.of("BULK_IN V3", "BULK_OUT V3", "CONTROL V3"));
+    }
+
+    private static RawPeer[] open(
+        final Node node, final String rawIp, final long rawNid, final int firstPort, final int receiveBuffer,
+        final int[] types, final List<String> taken) throws Exception
+    {
         final RawPeer[] bundle =
-            ReceiveRulesTest.openV3Windowed(NODE_IP, NODE_NID, rawIp, rawNid, firstPort, RAW_RECEIVE_BUFFER, TYPES);
-        assertTrue(Await.until(() -> HelloCloseTest.typesOf(node, rawNid).equals(
-            List.of("BULK_IN V3", "BULK_OUT V3", "CONTROL V3")), 5_000), () -> node.connections().toString());
+            ReceiveRulesTest.openV3Windowed(NODE_IP, NODE_NID, rawIp, rawNid, firstPort, receiveBuffer, types);
+        assertTrue(Await.until(() -> HelloCloseTest.typesOf(node, rawNid).equals(taken), 5_000),
+            () -> node.connections().toString());
         return bundle;
     }
 
@@ -144,7 +242,7 @@ class SocketQueueTest
      * Send a message the node's socket takes whole but the raw peer does not read, and let the node's timer see
      * what its socket keeps: then nothing moves until the peer reads.
      */
-    private void sendWhole(final Node node, final long rawNid, final RawPeer bulkIn) throws Exception
+    private void sendWhole(final Node node, final long rawNid, final RawPeer... bulkIn) throws Exception
     {
         send(node, rawNid, 1, FIRST_SIZE);
         assertTrue(Await.until(() ->
@@ -153,8 +251,12 @@ class SocketQueueTest
             return completions.done.size() == 1;
         }, 5_000), "a copied send completes once in the socket");
         assertEquals(0L, completions.done.get(0)[1]);
-        assertTrue(bulkIn.unsentByRemote() > FIRST_SIZE / 2, () -> "queued in the node's socket: " +
-            bulkIn.unsentByRemote());
+        long queued = 0;
+        for (final RawPeer c : bulkIn)
+        {
+            queued += c.unsentByRemote();
+        }
+        assertTrue(queued > FIRST_SIZE / 2, "queued in the node's socket: " + queued);
         for (int i = 0; i < 2; i++)
         {
             clock.advance(1, TimeUnit.SECONDS);
