@@ -37,12 +37,14 @@ class SocketQueueTest
     private static final String NODE_IP = "127.0.86.1";
     private static final long NODE_NID = HandBytes.tcpNid(127, 0, 86, 1);
     private static final int[] TYPES = {CONN_CONTROL, CONN_BULK_OUT, CONN_BULK_IN};
+    private static final List<String> ONE_BULK_TAKEN = List.of("BULK_IN V3", "BULK_OUT V3", "CONTROL V3");
     private static final int RAW_RECEIVE_BUFFER = 4096;
     private static final int FIRST_SIZE = 100_000;
     private static final int MESSAGE_OVERHEAD = HandBytes.KSOCK_LENGTH + HandBytes.LNET_LENGTH;
     /** The raw peer's BULK_IN connections are the node's BULK_OUT: two to choose from for bulk sends. */
     private static final int[] TWO_BULK = {CONN_CONTROL, CONN_BULK_OUT, CONN_BULK_IN, CONN_BULK_IN};
-    private static final List<String> TWO_BULK_TAKEN = List.of("BULK_IN V3", "BULK_OUT V3", "BULK_OUT V3", "CONTROL V3");
+    private static final List<String> TWO_BULK_TAKEN =
+        List.of("BULK_IN V3", "BULK_OUT V3", "BULK_OUT V3", "CONTROL V3");
 
     private final ManualClock clock = new ManualClock();
     private final TestNodes.Completions completions = new TestNodes.Completions();
@@ -52,145 +54,105 @@ class SocketQueueTest
     @Test
     void shouldTimeOutAPeerThatStopsReadingWithTheLastMessageInTheSocket() throws Exception
     {
-        final String rawIp = "127.0.86.2";
-        final long rawNid = HandBytes.tcpNid(127, 0, 86, 2);
-        try (Node node = Node.start(config().keepalive(600, TimeUnit.SECONDS).sockTimeout(50, TimeUnit.SECONDS),
-            new TestNodes.RecordingHandler(), null, clock))
+        final NodeConfig config = config().keepalive(600, TimeUnit.SECONDS).sockTimeout(50, TimeUnit.SECONDS);
+        withPeer(config, 2, 1010, RAW_RECEIVE_BUFFER, TYPES, ONE_BULK_TAKEN, (node, rawNid, bundle) ->
         {
-            final RawPeer[] bundle = open(node, rawIp, rawNid, 1010);
-            try
-            {
-                sendWhole(node, rawNid, bundle[2]);
+            sendWhole(node, rawNid, bundle[2]);
 
-                // A second send 28 s later, larger than the socket takes: the socket's bytes have not moved
-                // since, so its deadline does not start again.
-                clock.advance(28, TimeUnit.SECONDS);
-                final int second = 1 << 20;
-                send(node, rawNid, 2, second);
-                assertTrue(Await.until(() -> bundle[2].unsentByRemote() > 2 * FIRST_SIZE, 5_000),
-                    () -> "the second message fills the node's socket: " + bundle[2].unsentByRemote());
-                clock.advance(10, TimeUnit.SECONDS);
-                assertFalse(bundle[0].drain(500).closed(), "40 s without progress: the peer stays");
+            // A second send 28 s later, larger than the socket takes: the socket's bytes have not moved
+            // since, so its deadline does not start again.
+            clock.advance(28, TimeUnit.SECONDS);
+            final int second = 1 << 20;
+            send(node, rawNid, 2, second);
+            assertTrue(Await.until(() -> bundle[2].unsentByRemote() > 2 * FIRST_SIZE, 5_000),
+                () -> "the second message fills the node's socket: " + bundle[2].unsentByRemote());
+            clock.advance(10, TimeUnit.SECONDS);
+            assertFalse(bundle[0].drain(500).closed(), "40 s without progress: the peer stays");
+            node.pollCompletions(completions, 16);
+            assertEquals(1, completions.done.size(), "the second send still pending");
+
+            clock.advance(15, TimeUnit.SECONDS);
+            assertTrue(bundle[0].drain(3_000).closed(), "past sock_timeout: the connections close");
+            assertTrue(bundle[1].drain(1_000).closed());
+            assertTrue(Await.until(() ->
+            {
                 node.pollCompletions(completions, 16);
-                assertEquals(1, completions.done.size(), "the second send still pending");
-
-                clock.advance(15, TimeUnit.SECONDS);
-                assertTrue(bundle[0].drain(3_000).closed(), "past sock_timeout: the connections close");
-                assertTrue(bundle[1].drain(1_000).closed());
-                assertTrue(Await.until(() ->
-                {
-                    node.pollCompletions(completions, 16);
-                    return completions.done.size() == 2;
-                }, 5_000), () -> "completions: " + completions.done.size());
-                assertEquals(2L, completions.done.get(1)[0]);
-                assertEquals(-Errno.ETIMEDOUT, (int)completions.done.get(1)[1], "the pending send fails");
-                assertEquals(1L, node.counters().get("peer 127.0.86.2@tcp timeouts"));
-            }
-            finally
-            {
-                ReceiveRulesTest.closeAll(bundle);
-            }
-        }
+                return completions.done.size() == 2;
+            }, 5_000), () -> "completions: " + completions.done.size());
+            assertEquals(2L, completions.done.get(1)[0]);
+            assertEquals(-Errno.ETIMEDOUT, (int)completions.done.get(1)[1], "the pending send fails");
+            assertEquals(1L, node.counters().get("peer 127.0.86.2@tcp timeouts"));
+        });
     }
 
     @Test
     void shouldCountAPeerAliveWhileItsSocketQueueShrinks() throws Exception
     {
-        final String rawIp = "127.0.86.3";
-        final long rawNid = HandBytes.tcpNid(127, 0, 86, 3);
-        try (Node node = Node.start(config().keepalive(30, TimeUnit.SECONDS).sockTimeout(600, TimeUnit.SECONDS),
-            new TestNodes.RecordingHandler(), null, clock))
+        final NodeConfig config = config().keepalive(30, TimeUnit.SECONDS).sockTimeout(600, TimeUnit.SECONDS);
+        withPeer(config, 3, 1013, RAW_RECEIVE_BUFFER, TYPES, ONE_BULK_TAKEN, (node, rawNid, bundle) ->
         {
-            final RawPeer[] bundle = open(node, rawIp, rawNid, 1013);
-            try
-            {
-                sendWhole(node, rawNid, bundle[2]);
+            sendWhole(node, rawNid, bundle[2]);
 
-                clock.advance(18, TimeUnit.SECONDS);
-                assertEquals(0, keepalives(bundle[1], 300));
+            clock.advance(18, TimeUnit.SECONDS);
+            assertEquals(0, keepalives(bundle[1], 300));
 
-                // The peer sends nothing but reads some of what is queued to it: the node's socket queue shrinks.
-                final long queuedBefore = bundle[2].unsentByRemote();
-                bundle[2].read(16_384, 5_000);
-                assertTrue(Await.until(() -> bundle[2].unsentByRemote() < queuedBefore, 5_000));
-                awaitSteadyQueue(bundle[2]);
+            // The peer sends nothing but reads some of what is queued to it: the node's socket queue shrinks.
+            final long queuedBefore = bundle[2].unsentByRemote();
+            bundle[2].read(16_384, 5_000);
+            assertTrue(Await.until(() -> bundle[2].unsentByRemote() < queuedBefore, 5_000));
+            awaitSteadyQueue(bundle[2]);
 
-                clock.advance(10, TimeUnit.SECONDS);
-                assertEquals(0, keepalives(bundle[1], 500),
-                    "30 s since the peer last sent, but its socket queue moved: no keepalive");
+            clock.advance(10, TimeUnit.SECONDS);
+            assertEquals(0, keepalives(bundle[1], 500),
+                "30 s since the peer last sent, but its socket queue moved: no keepalive");
 
-                clock.advance(30, TimeUnit.SECONDS);
-                assertEquals(1, keepalives(bundle[1], 1_000), "nothing moved for 30 s: a keepalive");
-            }
-            finally
-            {
-                ReceiveRulesTest.closeAll(bundle);
-            }
-        }
+            clock.advance(30, TimeUnit.SECONDS);
+            assertEquals(1, keepalives(bundle[1], 1_000), "nothing moved for 30 s: a keepalive");
+        });
     }
 
     @Test
     void shouldChooseTheBulkConnectionWithTheFewestBytesInItsSocket() throws Exception
     {
-        final String rawIp = "127.0.86.4";
-        final long rawNid = HandBytes.tcpNid(127, 0, 86, 4);
-        try (Node node = Node.start(config(), new TestNodes.RecordingHandler(), null, clock))
+        withPeer(config(), 4, 1016, RAW_RECEIVE_BUFFER, TWO_BULK, TWO_BULK_TAKEN, (node, rawNid, bundle) ->
         {
-            final RawPeer[] bundle = open(node, rawIp, rawNid, 1016, RAW_RECEIVE_BUFFER, TWO_BULK, TWO_BULK_TAKEN);
-            try
-            {
-                sendWhole(node, rawNid, bundle[2], bundle[3]);
-                final int stalled = bundle[2].unsentByRemote() > 0 ? 2 : 3;
-                final int other = 5 - stalled;
+            sendWhole(node, rawNid, bundle[2], bundle[3]);
+            final int stalled = bundle[2].unsentByRemote() > 0 ? 2 : 3;
+            final int other = 5 - stalled;
 
-                send(node, rawNid, 2, FIRST_SIZE);
-                assertTrue(Await.until(() -> bundle[other].unsentByRemote() > 0, 5_000),
-                    "the second message avoids the connection whose socket holds the first");
+            send(node, rawNid, 2, FIRST_SIZE);
+            assertTrue(Await.until(() -> bundle[other].unsentByRemote() > 0, 5_000),
+                "the second message avoids the connection whose socket holds the first");
 
-                // The peer reads the second message whole: that socket empties, the first stays stuck, and the
-                // least queued wins over the least recently used.
-                bundle[other].read(MESSAGE_OVERHEAD + FIRST_SIZE, 5_000);
-                assertTrue(Await.until(() -> bundle[other].unsentByRemote() == 0, 5_000));
-                final long stuck = bundle[stalled].unsentByRemote();
-                send(node, rawNid, 3, FIRST_SIZE);
-                final byte[] third = bundle[other].read(MESSAGE_OVERHEAD + FIRST_SIZE, 5_000);
-                assertEquals(3L, longAt(third, HandBytes.KSOCK_LENGTH + HandBytes.LNET_MATCH_BITS));
-                assertEquals(stuck, bundle[stalled].unsentByRemote(), "nothing more on the stalled connection");
-            }
-            finally
-            {
-                ReceiveRulesTest.closeAll(bundle);
-            }
-        }
+            // The peer reads the second message whole: that socket empties, the first stays stuck, and the
+            // least queued wins over the least recently used.
+            bundle[other].read(MESSAGE_OVERHEAD + FIRST_SIZE, 5_000);
+            assertTrue(Await.until(() -> bundle[other].unsentByRemote() == 0, 5_000));
+            final long stuck = bundle[stalled].unsentByRemote();
+            send(node, rawNid, 3, FIRST_SIZE);
+            final byte[] third = bundle[other].read(MESSAGE_OVERHEAD + FIRST_SIZE, 5_000);
+            assertEquals(3L, longAt(third, HandBytes.KSOCK_LENGTH + HandBytes.LNET_MATCH_BITS));
+            assertEquals(stuck, bundle[stalled].unsentByRemote(), "nothing more on the stalled connection");
+        });
     }
 
     @Test
     void shouldTakeEquallyQueuedBulkConnectionsInTurn() throws Exception
     {
-        final String rawIp = "127.0.86.5";
-        final long rawNid = HandBytes.tcpNid(127, 0, 86, 5);
-        try (Node node = Node.start(config(), new TestNodes.RecordingHandler(), null, clock))
+        withPeer(config(), 5, 1005, 0, TWO_BULK, TWO_BULK_TAKEN, (node, rawNid, bundle) ->
         {
-            final RawPeer[] bundle = open(node, rawIp, rawNid, 1005, 0, TWO_BULK, TWO_BULK_TAKEN);
-            try
+            final int size = 4_000;
+            int previous = -1;
+            for (int i = 0; i < 6; i++)
             {
-                final int size = 4_000;
-                int previous = -1;
-                for (int i = 0; i < 6; i++)
-                {
-                    send(node, rawNid, i, size);
-                    final int got = arrivedOn(bundle, MESSAGE_OVERHEAD + size);
-                    assertTrue(got != previous, "message " + i + " on the connection not used last: " + got);
-                    previous = got;
-                    assertTrue(Await.until(() -> bundle[2].unsentByRemote() == 0 && bundle[3].unsentByRemote() == 0,
-                        5_000), "both sockets empty before the next choice");
-                }
+                send(node, rawNid, i, size);
+                final int got = arrivedOn(bundle, MESSAGE_OVERHEAD + size);
+                assertTrue(got != previous, "message " + i + " on the connection not used last: " + got);
+                previous = got;
+                assertTrue(Await.until(() -> bundle[2].unsentByRemote() == 0 && bundle[3].unsentByRemote() == 0,
+                    5_000), "both sockets empty before the next choice");
             }
-            finally
-            {
-                ReceiveRulesTest.closeAll(bundle);
-            }
-        }
+        });
     }
 
     /**
@@ -220,22 +182,35 @@ class SocketQueueTest
         return TestNodes.config(NODE_IP + "@tcp").zcMode(NodeConfig.ZcMode.COPY).bufferSizes(256 * 1024, 0);
     }
 
-    private static RawPeer[] open(final Node node, final String rawIp, final long rawNid, final int firstPort)
-        throws Exception
+    /**
+     * Run a test body against a node on this test's clock and a raw V3 peer 127.0.86.HOST that opened connections
+     * of the types given from consecutive ports, each with that receive buffer (0: the system's).
+     */
+    private void withPeer(
+        final NodeConfig config, final int host, final int firstPort, final int receiveBuffer, final int[] types,
+        final List<String> taken, final PeerBody body) throws Exception
     {
-        return open(node, rawIp, rawNid, firstPort, RAW_RECEIVE_BUFFER, TYPES,
-            List.of("BULK_IN V3", "BULK_OUT V3", "CONTROL V3"));
+        final long rawNid = HandBytes.tcpNid(127, 0, 86, host);
+        try (Node node = Node.start(config, new TestNodes.RecordingHandler(), null, clock))
+        {
+            final RawPeer[] bundle = ReceiveRulesTest.openV3Windowed(
+                NODE_IP, NODE_NID, "127.0.86." + host, rawNid, firstPort, receiveBuffer, types);
+            try
+            {
+                assertTrue(Await.until(() -> HelloCloseTest.typesOf(node, rawNid).equals(taken), 5_000),
+                    () -> node.connections().toString());
+                body.run(node, rawNid, bundle);
+            }
+            finally
+            {
+                ReceiveRulesTest.closeAll(bundle);
+            }
+        }
     }
 
-    private static RawPeer[] open(
-        final Node node, final String rawIp, final long rawNid, final int firstPort, final int receiveBuffer,
-        final int[] types, final List<String> taken) throws Exception
+    private interface PeerBody
     {
-        final RawPeer[] bundle =
-            ReceiveRulesTest.openV3Windowed(NODE_IP, NODE_NID, rawIp, rawNid, firstPort, receiveBuffer, types);
-        assertTrue(Await.until(() -> HelloCloseTest.typesOf(node, rawNid).equals(taken), 5_000),
-            () -> node.connections().toString());
-        return bundle;
+        void run(Node node, long rawNid, RawPeer[] bundle) throws Exception;
     }
 
     /**
