@@ -177,7 +177,7 @@ final class TxWriter
             // Only now, with the connection chosen, is it known whether the peer can ACK a ZC request.
             if (tx.payloadLength >= settings.zcMinPayload() && settings.zcEnabled() && proto.zcCapable())
             {
-                tx.zcCookie = peer.zcRequests.register(tx, nowNs + settings.zcTimeoutNs());
+                tx.zcCookie = peer.zcRequests.register(tx);
                 tx.cookies().set(tx.zcCookie, 0);
                 tx.payloadPath = tx.fileFd >= 0 ? EngineTx.PAYLOAD_SENDFILE : EngineTx.PAYLOAD_ZERO_COPY;
             }
@@ -224,7 +224,7 @@ final class TxWriter
         int work = 0;
         for (int round = 0; round < WRITES_PER_CYCLE; round++)
         {
-            fillWriting();
+            fillWriting(nowNs);
             if (writingCount == 0)
             {
                 break;
@@ -387,7 +387,7 @@ final class TxWriter
         return true;
     }
 
-    private void fillWriting()
+    private void fillWriting(final long nowNs)
     {
         while (writingCount < MAX_GATHER &&
             (writingCount == 0 || writing[writingCount - 1].payloadPath == EngineTx.PAYLOAD_COPY))
@@ -398,6 +398,11 @@ final class TxWriter
                 return;
             }
             pack(tx);
+            if (0 != tx.zcCookie)
+            {
+                // Its first transmit: the ZC request's deadline starts now, not when it was queued (§6.2).
+                peer.zcRequests.startDeadline(tx.zcCookie, nowNs + settings.zcTimeoutNs());
+            }
             writing[writingCount++] = tx;
         }
     }

@@ -155,6 +155,43 @@ class SocketQueueTest
         });
     }
 
+    @Test
+    void shouldStartAZcRequestsDeadlineAtItsFirstTransmit() throws Exception
+    {
+        // Zero copy asked for: AUTO may copy, and a copied send carries no ZC request.
+        final NodeConfig config = config().zcMode(ZcProbe.zeroCopyMode()).keepalive(600, TimeUnit.SECONDS)
+            .sockTimeout(50, TimeUnit.SECONDS);
+        withPeer(config, 6, 1000, RAW_RECEIVE_BUFFER, TYPES, ONE_BULK_TAKEN, (node, rawNid, bundle) ->
+        {
+            final int size = 1 << 20;
+            send(node, rawNid, 1, size);
+            send(node, rawNid, 2, size);
+            assertTrue(Await.until(() -> bundle[2].unsentByRemote() > 0, 5_000));
+
+            // The first request takes 45 s to go out; the second waits behind it, not transmitted yet.
+            clock.advance(45, TimeUnit.SECONDS);
+            final byte[] first = bundle[2].read(MESSAGE_OVERHEAD + size, 10_000);
+            final long cookie = longAt(first, 8);
+            assertTrue(cookie >= 2, "a ZC request: cookie " + cookie);
+            bundle[1].write(HandBytes.ksock(HandBytes.MSG_NOOP, 0, 0, cookie));
+            assertTrue(Await.until(() ->
+            {
+                node.pollCompletions(completions, 16);
+                return completions.done.size() == 1;
+            }, 5_000), "the first request is ACKed");
+            assertEquals(0L, completions.done.get(0)[1]);
+            assertTrue(Await.until(() -> bundle[2].unsentByRemote() > 0, 5_000), "the second goes out now");
+
+            clock.advance(15, TimeUnit.SECONDS);
+            assertFalse(bundle[0].drain(500).closed(), "queued 60 s ago, first transmitted 15 s ago: the peer stays");
+            assertEquals(0L, node.counters().get("io zc_timeouts"));
+
+            clock.advance(36, TimeUnit.SECONDS);
+            assertTrue(bundle[0].drain(3_000).closed(), "un-ACKed for sock_timeout since its first transmit");
+            assertEquals(1L, node.counters().get("io zc_timeouts"));
+        });
+    }
+
     /**
      * Read one whole message from whichever of the raw peer's two BULK_IN connections it came on.
      *
