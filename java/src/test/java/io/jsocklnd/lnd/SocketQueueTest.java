@@ -54,8 +54,7 @@ class SocketQueueTest
     @Test
     void shouldTimeOutAPeerThatStopsReadingWithTheLastMessageInTheSocket() throws Exception
     {
-        final NodeConfig config = config().keepalive(600, TimeUnit.SECONDS).sockTimeout(50, TimeUnit.SECONDS);
-        withPeer(config, 2, 1010, RAW_RECEIVE_BUFFER, TYPES, ONE_BULK_TAKEN, (node, rawNid, bundle) ->
+        withOneBulkPeer(600, 50, 2, 1010, (node, rawNid, bundle) ->
         {
             sendWhole(node, rawNid, bundle[2]);
 
@@ -88,8 +87,7 @@ class SocketQueueTest
     @Test
     void shouldCountAPeerAliveWhileItsSocketQueueShrinks() throws Exception
     {
-        final NodeConfig config = config().keepalive(30, TimeUnit.SECONDS).sockTimeout(600, TimeUnit.SECONDS);
-        withPeer(config, 3, 1013, RAW_RECEIVE_BUFFER, TYPES, ONE_BULK_TAKEN, (node, rawNid, bundle) ->
+        withOneBulkPeer(30, 600, 3, 1013, (node, rawNid, bundle) ->
         {
             sendWhole(node, rawNid, bundle[2]);
 
@@ -243,6 +241,19 @@ class SocketQueueTest
                 ReceiveRulesTest.closeAll(bundle);
             }
         }
+    }
+
+    /**
+     * {@link #withPeer} with a copying node of these keepalive and sock_timeout seconds, and a peer with one
+     * connection of each type.
+     */
+    private void withOneBulkPeer(
+        final long keepaliveSeconds, final long sockTimeoutSeconds, final int host, final int firstPort,
+        final PeerBody body) throws Exception
+    {
+        final NodeConfig config = config().keepalive(keepaliveSeconds, TimeUnit.SECONDS)
+            .sockTimeout(sockTimeoutSeconds, TimeUnit.SECONDS);
+        withPeer(config, host, firstPort, RAW_RECEIVE_BUFFER, TYPES, ONE_BULK_TAKEN, body);
     }
 
     private interface PeerBody
