@@ -41,8 +41,8 @@ final class ZcRequestTable<T>
 
     private final Long2ObjectHashMap<T> pendingByCookie = new Long2ObjectHashMap<>();
     /**
-     * Ring of (cookie, deadline) pairs in the order the deadlines started; entries of released sends are dropped lazily
-     * when they reach the head. Capacity in longs is a power of two.
+     * Ring of (cookie, deadline) pairs in the order the deadlines started; entries of released sends are dropped
+     * lazily when they reach the head. Capacity in longs is a power of two.
      */
     private long[] order = new long[INITIAL_PAIRS * 2];
     private long orderHead;
