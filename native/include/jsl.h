@@ -22,7 +22,7 @@
 #define JSL_API __attribute__((visibility("default")))
 
 /* Bumped whenever a signature or struct jsl_zc_completion changes. */
-#define JSL_ABI_VERSION 1
+#define JSL_ABI_VERSION 2
 
 /* Range of privileged source ports jsl_bind_privileged tries, highest first. */
 #define JSL_PRIV_PORT_MAX 1023
@@ -104,6 +104,10 @@ JSL_API int jsl_setsockopt(int fd, int level, int optname, int64_t optval, int o
 
 /* Reads a socket option into optval (optlen bytes of room); returns the length written. */
 JSL_API int jsl_getsockopt(int fd, int level, int optname, int64_t optval, int optlen);
+
+/* Bytes in fd's send queue not yet acknowledged by the peer (ioctl SIOCOUTQ: sent but unacknowledged
+ * plus not yet sent), else -errno. */
+JSL_API int jsl_outq(int fd);
 
 /* shutdown(2) with SHUT_RD, SHUT_WR or SHUT_RDWR; returns 0. */
 JSL_API int jsl_shutdown(int fd, int how);

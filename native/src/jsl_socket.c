@@ -1,6 +1,8 @@
 /* Socket setup: create, bind, listen, accept, connect, options, names, shutdown, close, poll. */
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -108,6 +110,13 @@ int jsl_getsockopt(int fd, int level, int optname, int64_t optval, int optlen)
     socklen_t len = (socklen_t)optlen;
     long rc = JSL_RETRY(getsockopt(fd, level, optname, JSL_PTR(optval), &len));
     return rc < 0 ? (int)rc : (int)len;
+}
+
+int jsl_outq(int fd)
+{
+    int value = 0;
+    long rc = JSL_RETRY(ioctl(fd, SIOCOUTQ, &value));
+    return rc < 0 ? (int)rc : value;
 }
 
 int jsl_shutdown(int fd, int how)

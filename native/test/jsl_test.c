@@ -206,6 +206,45 @@ static void test_options(void)
     jsl_close(c), jsl_close(s), jsl_close(l);
 }
 
+/* SIOCOUTQ: what the peer has not acknowledged yet. A receiver that stops reading fills its window, then
+ * the sender's queue holds the rest; it empties once the receiver reads everything. */
+static void test_outq(void)
+{
+    int l, c, s;
+    static unsigned char out[1 << 16];
+    static unsigned char in[1 << 16];
+    int64_t written = 0;
+    int64_t received = 0;
+
+    CHECK(tcp_pair(AF_INET, &l, &c, &s) == 0);
+    CHECK(jsl_outq(c) == 0);
+    CHECK(jsl_outq(l) == -EINVAL);
+    CHECK(jsl_outq(-1) == -EBADF);
+    for (int i = 0; i < 10000; i++) {
+        int64_t w = jsl_write(c, ADDR(out), sizeof(out));
+        if (w <= 0)
+            break;
+        written += w;
+    }
+    CHECK(written > 0);
+    int queued = jsl_outq(c);
+    CHECK(queued > 0 && queued <= written);
+    for (int polls = 0; received < written && polls < 100000; polls++) {
+        int64_t r = jsl_read(s, ADDR(in), sizeof(in));
+        if (r > 0)
+            received += r;
+        else if (r == -EAGAIN)
+            jsl_poll(s, POLLIN, 1000);
+        else
+            break;
+    }
+    CHECK(received == written);
+    for (int polls = 0; jsl_outq(c) != 0 && polls < 1000; polls++)
+        jsl_poll(c, 0, 5);
+    CHECK(jsl_outq(c) == 0);
+    jsl_close(c), jsl_close(s), jsl_close(l);
+}
+
 static void test_zerocopy(int family)
 {
     enum { CHUNK = 64 * 1024, SENDS = 32 };
@@ -438,6 +477,7 @@ int main(void)
     test_stream(AF_INET);
     test_stream(AF_INET6);
     test_options();
+    test_outq();
     test_zerocopy(AF_INET);
     test_zerocopy(AF_INET6);
     test_errors();

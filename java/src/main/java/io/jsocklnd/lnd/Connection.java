@@ -33,6 +33,13 @@ final class Connection
     boolean dirty;
     long lastRxNs;
     long lastTxProgressNs;
+    /**
+     * Bytes in the socket's send queue as last read ({@code SIOCOUTQ}) plus those written since
+     * ({@code ksnc_tx_bufnob}); 0 means the queue was last seen empty and nothing was written since.
+     */
+    long socketQueued;
+    /** When a send last chose this connection, in the agent's count of choices: ties go to the oldest. */
+    long lastChosen;
     /** When it went into service, among the agent's connections (its place in {@link Node#connections()}). */
     long establishedOrder;
 
@@ -108,6 +115,39 @@ final class Connection
             peer.lastAliveNs = nowNs;
         }
         return work;
+    }
+
+    /**
+     * Read the socket's send queue when it may hold bytes. Less than {@link #socketQueued} means the peer
+     * acknowledged bytes: the send side progressed and the peer is alive, as the kernel infers from its
+     * socket's queued bytes shrinking (§9). A failed read counts as empty: the socket's error surfaces on
+     * its next read or write.
+     *
+     * @param nowNs the time.
+     * @return the bytes still queued in the socket.
+     */
+    long refreshSocketQueued(final long nowNs)
+    {
+        if (0 == socketQueued)
+        {
+            return 0;
+        }
+        long queued;
+        try
+        {
+            queued = socket.sendQueueBytes();
+        }
+        catch (final NativeIoException ex)
+        {
+            queued = 0;
+        }
+        if (queued < socketQueued)
+        {
+            lastTxProgressNs = nowNs;
+            peer.lastAliveNs = nowNs;
+        }
+        socketQueued = queued;
+        return queued;
     }
 
     public String toString()

@@ -74,6 +74,8 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     private final EpollEventArrayFlyweight events = EpollEventArrayFlyweight.allocate(EVENTS);
     private final Long2ObjectHashMap<Peer> peers = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Connection> connections = new Long2ObjectHashMap<>();
+    /** Connections chosen for sends so far: the order of {@link Connection#lastChosen}. */
+    private long choices;
     /** The live connections' names for other threads, by {@link Connection#establishedOrder}. */
     private final ConcurrentSkipListMap<Long, String> established = new ConcurrentSkipListMap<>();
     private long establishedCount;
@@ -623,34 +625,62 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     }
 
     /**
-     * Pick a connection as the kernel does ({@code ksocknal_find_conn_locked}): among those the protocol
-     * says "yes" to, the least queued; else among the "maybe".
+     * Pick a connection as the kernel does ({@code ksocknal_find_conn_locked}, §7.3): among those the protocol
+     * says "yes" to, else among the "maybe", the one with the fewest bytes queued here and in its socket; ties
+     * go to the least recently chosen ({@code round_robin}). The socket's queue is read ({@code SIOCOUTQ}) only
+     * when several connections share the best match, and only for those written to since their queue was last
+     * seen empty.
      */
     private Connection findConnection(final Peer peer, final EngineTx tx)
     {
         Connection best = null;
         int bestMatch = SocklndProtocol.MATCH_NO;
-        long bestQueued = Long.MAX_VALUE;
+        int sharing = 0;
         for (int i = 0, n = peer.connections.size(); i < n; i++)
         {
             final Connection c = peer.connections.get(i);
-            if (c.closing)
-            {
-                continue;
-            }
-            final int match = c.proto.match(c.ctype, c.matchSize(tx), tx.nonBlocking, config.minBulk());
-            if (match == SocklndProtocol.MATCH_NO)
-            {
-                continue;
-            }
-            if (match > bestMatch || (match == bestMatch && c.tx.queuedBytes() < bestQueued))
+            final int match = match(c, tx);
+            if (match > bestMatch)
             {
                 best = c;
                 bestMatch = match;
-                bestQueued = c.tx.queuedBytes();
+                sharing = 1;
+            }
+            else if (match == bestMatch && match != SocklndProtocol.MATCH_NO)
+            {
+                sharing++;
             }
         }
+        if (sharing > 1)
+        {
+            best = null;
+            long bestQueued = Long.MAX_VALUE;
+            for (int i = 0, n = peer.connections.size(); i < n; i++)
+            {
+                final Connection c = peer.connections.get(i);
+                if (match(c, tx) != bestMatch)
+                {
+                    continue;
+                }
+                final long queued = c.tx.queuedBytes() + c.refreshSocketQueued(nowNs);
+                if (queued < bestQueued || (queued == bestQueued && c.lastChosen < best.lastChosen))
+                {
+                    best = c;
+                    bestQueued = queued;
+                }
+            }
+        }
+        if (null != best)
+        {
+            best.lastChosen = ++choices;
+        }
         return best;
+    }
+
+    private int match(final Connection c, final EngineTx tx)
+    {
+        return c.closing ? SocklndProtocol.MATCH_NO :
+            c.proto.match(c.ctype, c.matchSize(tx), tx.nonBlocking, config.minBulk());
     }
 
     private void enqueue(final Connection c, final EngineTx tx)
@@ -1085,6 +1115,14 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
     {
         int work = 0;
         final long timeoutNs = config.sockTimeoutNs();
+        // Before the keepalive and timeout checks: a socket send queue that shrank is progress and a live peer.
+        for (final Connection c : connections.values())
+        {
+            if (!c.closing)
+            {
+                c.refreshSocketQueued(nowNs);
+            }
+        }
         for (final Peer peer : peers.values())
         {
             if (!peer.waiting.isEmpty() && nowNs - peer.waiting.peek().queuedAtNs > timeoutNs)
@@ -1123,7 +1161,7 @@ final class IoAgent implements Agent, LndPort, RxMachine.Handler, TxWriter.Handl
             {
                 expired.add(c);
             }
-            else if (c.tx.hasPending() && nowNs - c.lastTxProgressNs > timeoutNs)
+            else if ((c.tx.hasPending() || c.socketQueued > 0) && nowNs - c.lastTxProgressNs > timeoutNs)
             {
                 expired.add(c);
             }

@@ -164,7 +164,8 @@ final class TxWriter
      */
     void enqueue(final EngineTx tx, final long nowNs)
     {
-        if (!hasPending())
+        // The send deadline starts here only on a connection with nothing queued, here or in its socket.
+        if (!hasPending() && 0 == connection.socketQueued)
         {
             connection.lastTxProgressNs = nowNs;
         }
@@ -176,7 +177,7 @@ final class TxWriter
             // Only now, with the connection chosen, is it known whether the peer can ACK a ZC request.
             if (tx.payloadLength >= settings.zcMinPayload() && settings.zcEnabled() && proto.zcCapable())
             {
-                tx.zcCookie = peer.zcRequests.register(tx, nowNs + settings.zcTimeoutNs());
+                tx.zcCookie = peer.zcRequests.register(tx);
                 tx.cookies().set(tx.zcCookie, 0);
                 tx.payloadPath = tx.fileFd >= 0 ? EngineTx.PAYLOAD_SENDFILE : EngineTx.PAYLOAD_ZERO_COPY;
             }
@@ -223,7 +224,7 @@ final class TxWriter
         int work = 0;
         for (int round = 0; round < WRITES_PER_CYCLE; round++)
         {
-            fillWriting();
+            fillWriting(nowNs);
             if (writingCount == 0)
             {
                 break;
@@ -234,7 +235,7 @@ final class TxWriter
                 final long moved = writePayload(first);
                 if (moved > 0)
                 {
-                    wrote(moved, nowNs);
+                    wrote(moved);
                     first.sent += moved;
                 }
                 if (!isPayloadWritten(first))
@@ -260,16 +261,21 @@ final class TxWriter
             {
                 break;
             }
-            wrote(written, nowNs);
+            wrote(written);
             work += advance(written);
         }
         updateWriteInterest();
         return work;
     }
 
-    private void wrote(final long bytes, final long nowNs)
+    /**
+     * Account bytes the socket took. Taking them is not progress by itself (a socket with room takes bytes from
+     * a peer that reads nothing): progress is the socket's queue shrinking below what was written
+     * ({@link Connection#refreshSocketQueued}), as the kernel's {@code ksnc_tx_bufnob}.
+     */
+    private void wrote(final long bytes)
     {
-        connection.lastTxProgressNs = nowNs;
+        connection.socketQueued += bytes;
         counters.bytesOut.getAndAddOrdered(bytes);
         peer.bytesOut.getAndAddOrdered(bytes);
         queuedBytes -= bytes;
@@ -381,7 +387,7 @@ final class TxWriter
         return true;
     }
 
-    private void fillWriting()
+    private void fillWriting(final long nowNs)
     {
         while (writingCount < MAX_GATHER &&
             (writingCount == 0 || writing[writingCount - 1].payloadPath == EngineTx.PAYLOAD_COPY))
@@ -392,6 +398,11 @@ final class TxWriter
                 return;
             }
             pack(tx);
+            if (0 != tx.zcCookie)
+            {
+                // Its first transmit: the ZC request's deadline starts now, not when it was queued (§6.2).
+                peer.zcRequests.startDeadline(tx.zcCookie, nowNs + settings.zcTimeoutNs());
+            }
             writing[writingCount++] = tx;
         }
     }

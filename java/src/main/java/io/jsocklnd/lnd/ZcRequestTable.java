@@ -41,8 +41,8 @@ final class ZcRequestTable<T>
 
     private final Long2ObjectHashMap<T> pendingByCookie = new Long2ObjectHashMap<>();
     /**
-     * Ring of (cookie, deadline) pairs in registration order; entries of released sends are dropped lazily
-     * when they reach the head. Capacity in longs is a power of two.
+     * Ring of (cookie, deadline) pairs in the order the deadlines started; entries of released sends are dropped
+     * lazily when they reach the head. Capacity in longs is a power of two.
      */
     private long[] order = new long[INITIAL_PAIRS * 2];
     private long orderHead;
@@ -50,14 +50,28 @@ final class ZcRequestTable<T>
     private long nextCookie = FIRST_COOKIE;
 
     /**
-     * Allocate the next request cookie and keep the send pending until its ACK. A cookie still pending after
-     * the counter wrapped is skipped, so two pending sends never share one.
+     * Allocate a request cookie and start the send's deadline at once, for a send transmitted as it is registered.
      *
      * @param tx         the send that goes out zero-copy.
      * @param deadlineNs when an un-ACKed send counts as timed out.
      * @return the cookie to put in {@code ksm_zc_cookies[0]}.
      */
     public long register(final T tx, final long deadlineNs)
+    {
+        final long cookie = register(tx);
+        startDeadline(cookie, deadlineNs);
+        return cookie;
+    }
+
+    /**
+     * Allocate the next request cookie and keep the send pending until its ACK; it has no deadline until
+     * {@link #startDeadline}. A cookie still pending after the counter wrapped is skipped, so two pending sends
+     * never share one.
+     *
+     * @param tx the send that goes out zero-copy.
+     * @return the cookie to put in {@code ksm_zc_cookies[0]}.
+     */
+    public long register(final T tx)
     {
         long cookie = nextCookie;
         while (pendingByCookie.containsKey(cookie))
@@ -67,9 +81,20 @@ final class ZcRequestTable<T>
         nextCookie = advance(cookie);
 
         pendingByCookie.put(cookie, tx);
-        appendOrder(cookie, deadlineNs);
-
         return cookie;
+    }
+
+    /**
+     * Start a pending send's deadline when its first byte goes to the socket, as the kernel starts a ZC
+     * request's at its first transmit (§6.2), not while it waits behind other sends. Deadlines are started in
+     * time order, so the oldest started is the first to expire.
+     *
+     * @param cookie     the send's request cookie.
+     * @param deadlineNs when it counts as timed out if still un-ACKed.
+     */
+    public void startDeadline(final long cookie, final long deadlineNs)
+    {
+        appendOrder(cookie, deadlineNs);
     }
 
     private static long advance(final long cookie)
@@ -241,7 +266,7 @@ final class ZcRequestTable<T>
     }
 
     /**
-     * Deadline of the oldest send still waiting for its ACK.
+     * Deadline of the oldest send still waiting for its ACK whose deadline started.
      *
      * @return the deadline in ns, or {@link Long#MAX_VALUE} when nothing is pending.
      */
@@ -252,7 +277,7 @@ final class ZcRequestTable<T>
     }
 
     /**
-     * The oldest pending send whose deadline has passed, left pending.
+     * The oldest pending send whose deadline started and has passed, left pending.
      *
      * @param nowNs the current time.
      * @return the send, or null if none has timed out.

@@ -46,6 +46,8 @@ public interface LibJsl
 
     int jsl_getsockopt(int fd, int level, int optname, long optval, int optlen);
 
+    int jsl_outq(int fd);
+
     int jsl_shutdown(int fd, int how);
 
     int jsl_close(int fd);

@@ -6,7 +6,7 @@ package io.jsocklnd.nativeio;
  */
 public final class NativeConstants
 {
-    public static final int JSL_ABI_VERSION = 1;
+    public static final int JSL_ABI_VERSION = 2;
     public static final int JSL_PRIV_PORT_MAX = 1023;
     public static final int JSL_PRIV_PORT_MIN = 512;
 

@@ -185,6 +185,14 @@ public final class NativeSocket implements AutoCloseable
     }
 
     /**
+     * Bytes in the send queue the peer has not acknowledged yet, sent or not ({@code SIOCOUTQ}); one system call.
+     */
+    public int sendQueueBytes() throws NativeIoException
+    {
+        return (int)check("ioctl(SIOCOUTQ)", lib.jsl_outq(fd), null);
+    }
+
+    /**
      * Sets SO_LINGER.
      */
     public void setLinger(final boolean on, final int seconds) throws NativeIoException

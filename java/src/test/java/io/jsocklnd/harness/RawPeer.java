@@ -51,9 +51,26 @@ public final class RawPeer implements AutoCloseable
     public static RawPeer connect(final String localIp, final int localPort, final String remoteIp, final int remotePort)
         throws IOException
     {
+        return connect(localIp, localPort, remoteIp, remotePort, 0);
+    }
+
+    /**
+     * Connect as {@link #connect(String, int, String, int)} with a receive buffer set before connecting, so the
+     * window this peer offers stays that small.
+     *
+     * @param receiveBuffer SO_RCVBUF, 0 for the system's.
+     */
+    public static RawPeer connect(
+        final String localIp, final int localPort, final String remoteIp, final int remotePort, final int receiveBuffer)
+        throws IOException
+    {
         final Socket socket = new Socket();
         try
         {
+            if (receiveBuffer > 0)
+            {
+                socket.setReceiveBufferSize(receiveBuffer);
+            }
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(localIp, localPort));
             socket.connect(new InetSocketAddress(remoteIp, remotePort), 5_000);
@@ -139,6 +156,31 @@ public final class RawPeer implements AutoCloseable
      */
     public long unreadByRemote()
     {
+        return remoteQueue(false);
+    }
+
+    /**
+     * Bytes the other end wrote to this connection that this end has not acknowledged: the send queue of its
+     * socket ({@code tx_queue} in {@code /proc/net/tcp}).
+     *
+     * @return the byte count, or -1 if the other end's socket is not listed (closed).
+     */
+    public long unsentByRemote()
+    {
+        return remoteQueue(true);
+    }
+
+    /**
+     * @return bytes this end can read now without blocking.
+     * @throws IOException on a socket error.
+     */
+    public int unreadLocally() throws IOException
+    {
+        return in.available();
+    }
+
+    private long remoteQueue(final boolean sendQueue)
+    {
         final String local = procAddress(socket.getInetAddress().getAddress(), socket.getPort());
         final String remote = procAddress(socket.getLocalAddress().getAddress(), socket.getLocalPort());
         try
@@ -148,7 +190,8 @@ public final class RawPeer implements AutoCloseable
                 final String[] fields = line.trim().split("\\s+");
                 if (fields.length > 4 && fields[1].equals(local) && fields[2].equals(remote))
                 {
-                    return Long.parseLong(fields[4].substring(fields[4].indexOf(':') + 1), 16);
+                    final int colon = fields[4].indexOf(':');
+                    return Long.parseLong(sendQueue ? fields[4].substring(0, colon) : fields[4].substring(colon + 1), 16);
                 }
             }
         }

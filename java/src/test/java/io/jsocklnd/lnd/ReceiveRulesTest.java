@@ -232,12 +232,23 @@ class ReceiveRulesTest
         final String nodeIp, final long nodeNid, final String rawIp, final long rawNid, final int firstPort,
         final int... types) throws Exception
     {
+        return openV3Windowed(nodeIp, nodeNid, rawIp, rawNid, firstPort, 0, types);
+    }
+
+    /**
+     * As {@link #openV3(String, long, String, long, int, int...)}, each connection with a receive buffer this
+     * small (0: the system's).
+     */
+    static RawPeer[] openV3Windowed(
+        final String nodeIp, final long nodeNid, final String rawIp, final long rawNid, final int firstPort,
+        final int receiveBuffer, final int... types) throws Exception
+    {
         final RawPeer[] opened = new RawPeer[types.length];
         try
         {
             for (int i = 0; i < types.length; i++)
             {
-                opened[i] = RawPeer.connect(rawIp, firstPort + i, nodeIp, 988);
+                opened[i] = RawPeer.connect(rawIp, firstPort + i, nodeIp, 988, receiveBuffer);
                 opened[i].write(HandBytes.concat(HandBytes.connreq(nodeNid),
                     HandBytes.hello(3, rawNid, nodeNid, INCARNATION, types[i])));
                 final byte[] reply = opened[i].read(HandBytes.HELLO_LENGTH, 5_000);
