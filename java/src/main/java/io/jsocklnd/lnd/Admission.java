@@ -314,7 +314,9 @@ final class Admission
         {
             return Decision.STALE;
         }
-        if (record.connections[sentType] >= limitOf(sentType))
+        // The peer took this connection, as this node takes a peer's bulk connections beyond its own count: closing
+        // it now would reset an established connection at the peer and, with it, its siblings there.
+        if (record.connections[sentType] >= acceptLimitOf(sentType))
         {
             return Decision.DUPLICATE;
         }
